@@ -1,0 +1,279 @@
+package annsvd
+
+import (
+	"fmt"
+	"strings"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+)
+
+// Derivs lists which derivatives of u with respect to the input coordinates a loss term
+// needs: First[i] for ∂u/∂xᵢ and Second[i] for ∂²u/∂xᵢ² (which implies First[i]).
+type Derivs struct {
+	First, Second []int
+}
+
+// FirstOrder returns Derivs asking for ∂u/∂xᵢ for the given coordinates.
+func FirstOrder(coords ...int) Derivs { return Derivs{First: coords} }
+
+// Needs reports whether coordinate i needs first (and second) derivatives tracked.
+func (d Derivs) Needs(i int) (first, second bool) {
+	for _, j := range d.Second {
+		if j == i {
+			return true, true
+		}
+	}
+	for _, j := range d.First {
+		if j == i {
+			return true, false
+		}
+	}
+	return false, false
+}
+
+// Union returns the derivatives needed by either d or o.
+func (d Derivs) Union(o Derivs) Derivs {
+	var u Derivs
+	seen := map[[2]int]bool{}
+	for k, lists := range [][]int{d.First, o.First, d.Second, o.Second} {
+		order := k / 2
+		for _, i := range lists {
+			if !seen[[2]int{order, i}] {
+				seen[[2]int{order, i}] = true
+				if order == 0 {
+					u.First = append(u.First, i)
+				} else {
+					u.Second = append(u.Second, i)
+				}
+			}
+		}
+	}
+	return u
+}
+
+// Jet carries a field and its derivatives with respect to the input coordinates:
+// V (shape [N, w]), D[i] = ∂V/∂xᵢ and DD[i] = ∂²V/∂xᵢ². A nil entry is a structural zero
+// (not tracked, or identically zero). Derivative nodes may have shape [1, w] where they do
+// not depend on the point (e.g. after the first linear layer); they broadcast.
+//
+// Jets are the forward-mode derivative propagation used by networks: every operation
+// applies the chain rule for the value, first and pure second derivatives at once.
+type Jet struct {
+	V     *Node
+	D, DD []*Node
+	// Second[i] reports whether ∂²/∂xᵢ² is tracked (DD[i] may still be nil when it is zero).
+	Second []bool
+}
+
+func (j Jet) blank(v *Node) Jet {
+	return Jet{V: v, D: make([]*Node, len(j.D)), DD: make([]*Node, len(j.DD)), Second: j.Second}
+}
+
+// CoordJets returns the jets of the input coordinates x₀…x_{d−1} (each [N,1]): Vᵢ = xᵢ,
+// Dᵢ[i] = 1 where d asks for derivatives of coordinate i.
+func CoordJets(x []*Node, d Derivs) []Jet {
+	jets := make([]Jet, len(x))
+	second := make([]bool, len(x))
+	for i := range x {
+		_, second[i] = d.Needs(i)
+	}
+	for i, xi := range x {
+		jets[i] = Jet{V: xi, D: make([]*Node, len(x)), DD: make([]*Node, len(x)), Second: second}
+		if first, _ := d.Needs(i); first {
+			jets[i].D[i] = OnesLike(xi)
+		}
+	}
+	return jets
+}
+
+// ConstJet returns a jet with value v and no derivatives (dims coordinates).
+func ConstJet(v *Node, dims int) Jet {
+	return Jet{V: v, D: make([]*Node, dims), DD: make([]*Node, dims), Second: make([]bool, dims)}
+}
+
+func addOpt(a, b *Node) *Node {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return Add(a, b)
+}
+
+func mulOpt(a, b *Node) *Node {
+	if a == nil || b == nil {
+		return nil
+	}
+	return Mul(a, b)
+}
+
+func (j Jet) mapLinear(f func(*Node) *Node) Jet {
+	out := j.blank(f(j.V))
+	for i := range j.D {
+		if j.D[i] != nil {
+			out.D[i] = f(j.D[i])
+		}
+		if j.DD[i] != nil {
+			out.DD[i] = f(j.DD[i])
+		}
+	}
+	return out
+}
+
+func orSecond(a, b []bool) []bool {
+	out := make([]bool, len(a))
+	for i := range a {
+		out[i] = a[i] || b[i]
+	}
+	return out
+}
+
+// Add returns a + b.
+func (j Jet) Add(o Jet) Jet {
+	out := j.blank(Add(j.V, o.V))
+	out.Second = orSecond(j.Second, o.Second)
+	for i := range j.D {
+		out.D[i] = addOpt(j.D[i], o.D[i])
+		out.DD[i] = addOpt(j.DD[i], o.DD[i])
+	}
+	return out
+}
+
+// Sub returns a − b.
+func (j Jet) Sub(o Jet) Jet { return j.Add(o.Scale(-1)) }
+
+// Scale returns c·a.
+func (j Jet) Scale(c float64) Jet {
+	return j.mapLinear(func(n *Node) *Node { return MulScalar(n, c) })
+}
+
+// AddConst returns a + c.
+func (j Jet) AddConst(c float64) Jet {
+	out := j
+	out.V = AddScalar(j.V, c)
+	return out
+}
+
+// Mul returns a·b with the product rule: (ab)' = a'b + ab', (ab)” = a”b + 2a'b' + ab”.
+func (j Jet) Mul(o Jet) Jet {
+	out := j.blank(Mul(j.V, o.V))
+	out.Second = orSecond(j.Second, o.Second)
+	for i := range j.D {
+		out.D[i] = addOpt(mulOpt(j.D[i], o.V), mulOpt(j.V, o.D[i]))
+		if !out.Second[i] {
+			continue
+		}
+		dd := addOpt(mulOpt(j.DD[i], o.V), mulOpt(j.V, o.DD[i]))
+		if cross := mulOpt(j.D[i], o.D[i]); cross != nil {
+			dd = addOpt(dd, MulScalar(cross, 2))
+		}
+		out.DD[i] = dd
+	}
+	return out
+}
+
+// Compose applies an elementwise function f with f(v) = fv, f'(v) = d1, f”(v) = d2
+// (all nodes of V's shape) by the chain rule: (f∘a)' = f'·a', (f∘a)” = f'·a” + f”·a'².
+func (j Jet) Compose(fv, d1, d2 *Node) Jet {
+	out := j.blank(fv)
+	for i := range j.D {
+		out.D[i] = mulOpt(d1, j.D[i])
+		if !j.Second[i] {
+			continue
+		}
+		out.DD[i] = mulOpt(d1, j.DD[i])
+		if j.D[i] != nil && d2 != nil {
+			out.DD[i] = addOpt(out.DD[i], Mul(d2, Square(j.D[i])))
+		}
+	}
+	return out
+}
+
+// Sin returns sin(a).
+func (j Jet) Sin() Jet { s := Sin(j.V); return j.Compose(s, Cos(j.V), Neg(s)) }
+
+// Cos returns cos(a).
+func (j Jet) Cos() Jet { c := Cos(j.V); return j.Compose(c, Neg(Sin(j.V)), Neg(c)) }
+
+// Exp returns exp(a).
+func (j Jet) Exp() Jet { e := Exp(j.V); return j.Compose(e, e, e) }
+
+// Activation is a hidden-layer nonlinearity σ with its first two derivatives.
+type Activation int
+
+const (
+	// ActTanh is σ(z) = tanh z (default).
+	ActTanh Activation = iota
+	// ActSine is σ(z) = sin z.
+	ActSine
+	// ActSwish is σ(z) = z·sigmoid(z).
+	ActSwish
+)
+
+// ActivationNames lists the accepted activation names.
+const ActivationNames = "tanh, sin, swish"
+
+// String returns the activation's name.
+func (a Activation) String() string {
+	switch a {
+	case ActTanh:
+		return "tanh"
+	case ActSine:
+		return "sin"
+	case ActSwish:
+		return "swish"
+	}
+	return fmt.Sprintf("Activation(%d)", int(a))
+}
+
+// ParseActivation parses tanh, sin or swish.
+func ParseActivation(s string) (Activation, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "tanh":
+		return ActTanh, nil
+	case "sin", "sine":
+		return ActSine, nil
+	case "swish", "silu":
+		return ActSwish, nil
+	}
+	return ActTanh, fmt.Errorf("annsvd: unknown activation %q (allowed: %s)", s, ActivationNames)
+}
+
+// Apply returns σ(a) as a jet; derivative factors σ', σ” are computed once and reused
+// for every derivative stream.
+func (a Activation) Apply(z Jet) Jet {
+	need := false
+	for i := range z.D {
+		need = need || z.D[i] != nil || z.DD[i] != nil
+	}
+	switch a {
+	case ActSine:
+		s := Sin(z.V)
+		if !need {
+			return z.Compose(s, nil, nil)
+		}
+		return z.Compose(s, Cos(z.V), Neg(s))
+	case ActSwish:
+		sg := Sigmoid(z.V)
+		v := Mul(z.V, sg)
+		if !need {
+			return z.Compose(v, nil, nil)
+		}
+		ds := Mul(sg, OneMinus(sg))                                                                   // sigmoid'
+		d1 := Add(sg, Mul(z.V, ds))                                                                   // s + z·s(1−s)
+		d2 := Mul(ds, Add(Scalar(z.V.Graph(), z.V.DType(), 2), Mul(z.V, OneMinus(MulScalar(sg, 2))))) // s(1−s)(2 + z(1−2s))
+		return z.Compose(v, d1, d2)
+	default:
+		t := Tanh(z.V)
+		if !need {
+			return z.Compose(t, nil, nil)
+		}
+		d1 := OneMinus(Square(t))         // 1 − tanh²
+		d2 := MulScalar(Mul(t, d1), -2.0) // −2·tanh·(1 − tanh²)
+		return z.Compose(t, d1, d2)
+	}
+}
+
+// Eval returns σ(v) for a plain node.
+func (a Activation) Eval(v *Node) *Node { return a.Apply(ConstJet(v, 0)).V }

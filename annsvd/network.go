@@ -1,0 +1,319 @@
+package annsvd
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sort"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"gonum.org/v1/gonum/mat"
+)
+
+// NetScope is the context scope under which networks create their variables.
+const NetScope = "net"
+
+// Config describes a fully connected network Inputs → Widths… → Outputs whose
+// hidden-to-hidden layers may be SVD-factorised.
+type Config struct {
+	// Inputs is the number of input coordinates (each fed as its own [N,1] node).
+	Inputs int
+	// Widths of the hidden layers, e.g. [50, 70].
+	Widths []int
+	// Outputs is the output dimension (1 for scalar PDEs).
+	Outputs int
+	// Activation of the hidden layers (ActTanh by default).
+	Activation Activation
+	// SVD maps a hidden-to-hidden index j (1-based: the map from hidden layer j to hidden
+	// layer j+1) to its parameterisation. Missing indices are Dense. See DefaultSVD.
+	SVD map[int]LayerSpec
+	// DType of the variables: dtypes.Float32 (default when invalid) or dtypes.Float64.
+	DType dtypes.DType
+	// Seed of the host-side initialisation. Each layer draws from its own stream, so
+	// changing one layer's mode leaves the others' initial weights unchanged.
+	Seed uint64
+}
+
+// DefaultSVD returns the paper's placement: only the map between hidden layers 1 and 2.
+func DefaultSVD(spec LayerSpec) map[int]LayerSpec { return map[int]LayerSpec{1: spec} }
+
+// LayerInfo reports one linear map of a network.
+type LayerInfo struct {
+	// Index of the linear map: 0 is input→hidden 1, len(Widths) is hidden→output.
+	Index int
+	// Name, e.g. "input", "hidden 1→2", "output".
+	Name string
+	// In and Out are the map's dimensions m and n (W is m×n).
+	In, Out int
+	// Spec is the parameterisation (Dense for input and output maps).
+	Spec LayerSpec
+	// Rank is the kept rank r of an SVD layer (0 for dense).
+	Rank int
+	// Params counts the trainable parameters: m·n + n dense, r(m+n+1) (+ n bias) SVD.
+	Params int
+	// MAdds counts multiply-adds per point for the value: m·n dense, r(m+n+1) SVD.
+	MAdds int
+	// InitSigma are the singular values of the Glorot W the layer was initialised from
+	// (SVD layers only), descending.
+	InitSigma []float64
+}
+
+// IsSVD reports whether the layer is factorised.
+func (l LayerInfo) IsSVD() bool { return l.Spec.Mode != Dense }
+
+// Network is a built network: its configuration and per-layer accounting. Its variables
+// live in the context passed to NewNetwork, under scope NetScope.
+type Network struct {
+	Config
+	Layers []LayerInfo
+}
+
+// Validate checks the configuration and returns an error naming the first bad value.
+func (c Config) Validate() error {
+	if c.Inputs < 1 {
+		return fmt.Errorf("annsvd: inputs %d out of range: need ≥ 1", c.Inputs)
+	}
+	if c.Outputs < 1 {
+		return fmt.Errorf("annsvd: outputs %d out of range: need ≥ 1", c.Outputs)
+	}
+	if len(c.Widths) == 0 {
+		return fmt.Errorf("annsvd: widths is empty: need at least one hidden layer")
+	}
+	for i, w := range c.Widths {
+		if w < 1 {
+			return fmt.Errorf("annsvd: width %d of hidden layer %d out of range: need ≥ 1", w, i+1)
+		}
+	}
+	if c.Activation < ActTanh || c.Activation > ActSwish {
+		return fmt.Errorf("annsvd: unknown activation %d (allowed: %s)", int(c.Activation), ActivationNames)
+	}
+	if c.DType != dtypes.InvalidDType && c.DType != dtypes.Float32 && c.DType != dtypes.Float64 {
+		return fmt.Errorf("annsvd: dtype %s not supported (allowed: float32, float64)", c.DType)
+	}
+	for j, spec := range c.SVD {
+		if spec.Mode == Dense {
+			continue
+		}
+		if j < 1 || j > len(c.Widths)-1 {
+			return fmt.Errorf("annsvd: SVD layer index %d out of range [1, %d] (hidden-to-hidden maps of %d hidden layers)",
+				j, len(c.Widths)-1, len(c.Widths))
+		}
+		if err := spec.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c Config) dtype() dtypes.DType {
+	if c.DType == dtypes.InvalidDType {
+		return dtypes.Float32
+	}
+	return c.DType
+}
+
+// glorot returns a Glorot-uniform m×n matrix, U(−a, a) with a = √(6/(m+n)).
+func glorot(rng *rand.Rand, m, n int) *mat.Dense {
+	a := math.Sqrt(6 / float64(m+n))
+	data := make([]float64, m*n)
+	for i := range data {
+		data[i] = (2*rng.Float64() - 1) * a
+	}
+	return mat.NewDense(m, n, data)
+}
+
+// tensorOf converts a row-major matrix to a tensor of the given dtype and dimensions.
+func tensorOf(data []float64, dtype dtypes.DType, dims ...int) *tensors.Tensor {
+	if dtype == dtypes.Float64 {
+		return tensors.FromFlatDataAndDimensions(slices.Clone(data), dims...)
+	}
+	f := make([]float32, len(data))
+	for i, v := range data {
+		f[i] = float32(v)
+	}
+	return tensors.FromFlatDataAndDimensions(f, dims...)
+}
+
+// Factorize returns the thin SVD of w: U (m×r), σ (r, descending), V (n×r), r = min(m,n).
+func Factorize(w mat.Matrix) (u *mat.Dense, sigma []float64, v *mat.Dense, err error) {
+	var svd mat.SVD
+	if !svd.Factorize(w, mat.SVDThin) {
+		return nil, nil, nil, fmt.Errorf("annsvd: SVD factorisation failed to converge")
+	}
+	u, v = new(mat.Dense), new(mat.Dense)
+	svd.UTo(u)
+	svd.VTo(v)
+	return u, svd.Values(nil), v, nil
+}
+
+func rowMajor(m mat.Matrix, cols int) []float64 {
+	r, c := m.Dims()
+	out := make([]float64, 0, r*cols)
+	for i := range r {
+		for j := range min(c, cols) {
+			out = append(out, m.At(i, j))
+		}
+	}
+	return out
+}
+
+// LayerScope returns the variable scope of linear map i (under NetScope).
+func LayerScope(i int) string { return fmt.Sprintf("layer_%d", i) }
+
+// NewNetwork validates cfg, initialises every layer on the host (Glorot uniform W, and
+// for SVD layers the SVD of that W truncated to the kept rank) and creates the
+// variables in ctx under NetScope/layer_i: "w","b" for dense maps and "u","s","v"
+// (+ "b") for SVD maps. Biases start at zero.
+func NewNetwork(ctx *context.Context, cfg Config) (*Network, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	dt := cfg.dtype()
+	cfg.DType = dt
+	dims := append(append([]int{cfg.Inputs}, cfg.Widths...), cfg.Outputs)
+	net := &Network{Config: cfg}
+	nctx := ctx.In(NetScope)
+	for i := 0; i+1 < len(dims); i++ {
+		m, n := dims[i], dims[i+1]
+		info := LayerInfo{Index: i, In: m, Out: n, Name: layerName(i, len(cfg.Widths))}
+		if i > 0 && i < len(cfg.Widths) {
+			info.Spec = cfg.SVD[i]
+		}
+		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(i)+0x9e3779b97f4a7c15))
+		w := glorot(rng, m, n)
+		lctx := nctx.In(LayerScope(i))
+		if info.Spec.Mode == Dense {
+			info.Params, info.MAdds = m*n+n, m*n
+			lctx.VariableWithValue("w", tensorOf(w.RawMatrix().Data, dt, m, n))
+			lctx.VariableWithValue("b", tensorOf(make([]float64, n), dt, 1, n))
+		} else {
+			u, sigma, v, err := Factorize(w)
+			if err != nil {
+				return nil, err
+			}
+			r, err := info.Spec.KeptRank(sigma)
+			if err != nil {
+				return nil, fmt.Errorf("%w (layer %s, %d×%d)", err, info.Name, m, n)
+			}
+			info.Rank, info.InitSigma = r, sigma
+			info.Params, info.MAdds = r*(m+n+1), r*(m+n+1)
+			lctx.VariableWithValue("u", tensorOf(rowMajor(u, r), dt, m, r))
+			lctx.VariableWithValue("s", tensorOf(sigma[:r], dt, 1, r))
+			lctx.VariableWithValue("v", tensorOf(rowMajor(v, r), dt, n, r))
+			if !info.Spec.NoBias {
+				info.Params += n
+				lctx.VariableWithValue("b", tensorOf(make([]float64, n), dt, 1, n))
+			}
+		}
+		net.Layers = append(net.Layers, info)
+	}
+	return net, nil
+}
+
+func layerName(i, hidden int) string {
+	switch {
+	case i == 0:
+		return "input"
+	case i == hidden:
+		return "output"
+	}
+	return fmt.Sprintf("hidden %d→%d", i, i+1)
+}
+
+// Params returns the total number of trainable parameters.
+func (n *Network) Params() int {
+	total := 0
+	for _, l := range n.Layers {
+		total += l.Params
+	}
+	return total
+}
+
+// MAdds returns the multiply-adds per point of one forward value pass.
+func (n *Network) MAdds() int {
+	total := 0
+	for _, l := range n.Layers {
+		total += l.MAdds
+	}
+	return total
+}
+
+// SVDLayers returns the indices of the factorised layers, ascending.
+func (n *Network) SVDLayers() []int {
+	var idx []int
+	for _, l := range n.Layers {
+		if l.IsSVD() {
+			idx = append(idx, l.Index)
+		}
+	}
+	sort.Ints(idx)
+	return idx
+}
+
+func variable(ctx *context.Context, layer int, name string) *context.Variable {
+	scope := context.JoinScope(ctx.In(NetScope).Scope(), LayerScope(layer))
+	v := ctx.InspectVariable(scope, name)
+	if v == nil {
+		panic(fmt.Sprintf("annsvd: variable %s/%s not found: was NewNetwork called with this context?", scope, name))
+	}
+	return v
+}
+
+// linear applies z = h·W + b to every stream of the jet (the bias only to the value).
+func linear(h Jet, w func(*Node) *Node, b *Node) Jet {
+	out := h.mapLinear(w)
+	if b != nil {
+		out.V = Add(out.V, b)
+	}
+	return out
+}
+
+// Forward builds the network on input jets (one per coordinate, each [N,1]) and returns
+// the output jet ([N, Outputs]). Panics (GoMLX style) with an "annsvd:" prefix on misuse.
+func (n *Network) Forward(ctx *context.Context, x []Jet) Jet {
+	if len(x) != n.Inputs {
+		panic(fmt.Sprintf("annsvd: Forward got %d input coordinates, network has %d inputs", len(x), n.Inputs))
+	}
+	g := x[0].V.Graph()
+	dt := n.dtype()
+	var h Jet
+	for _, l := range n.Layers {
+		vg := func(name string) *Node { return variable(ctx, l.Index, name).ValueGraph(g) }
+		var b *Node
+		if l.Index == 0 || !l.Spec.NoBias {
+			b = vg("b")
+		}
+		switch {
+		case l.Index == 0:
+			// z = Σᵢ xᵢ·W[i,:] + b; rows are taken with a one-hot Dot so that no Slice
+			// (whose gradient needs Pad) sits on a differentiated path.
+			w := vg("w")
+			for i := range x {
+				onehot := make([]float64, n.Inputs)
+				onehot[i] = 1
+				row := ConstJet(Dot(Const(g, tensorOf(onehot, dt, 1, n.Inputs)), w), len(x))
+				term := x[i].Mul(row)
+				if i == 0 {
+					h = term
+				} else {
+					h = h.Add(term)
+				}
+			}
+			h.V = Add(h.V, b)
+		case l.IsSVD():
+			u, s, vt := vg("u"), vg("s"), Transpose(vg("v"), 0, 1)
+			h = linear(h, func(z *Node) *Node { return Dot(Mul(Dot(z, u), s), vt) }, b)
+		default:
+			w := vg("w")
+			h = linear(h, func(z *Node) *Node { return Dot(z, w) }, b)
+		}
+		if l.Index < len(n.Widths) {
+			h = n.Activation.Apply(h)
+		}
+	}
+	return h
+}

@@ -1,0 +1,172 @@
+package annsvd_test
+
+import (
+	"math"
+	"testing"
+
+	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/annsvd/engine"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/stretchr/testify/require"
+	"gonum.org/v1/gonum/mat"
+)
+
+func TestThinReproducesDenseW(t *testing.T) {
+	// The same seed gives the same Glorot W for the dense and the thin network.
+	cfg := annsvd.Config{Inputs: 2, Widths: []int{50, 70}, Outputs: 1, Seed: 7, DType: dtypes.Float64}
+	dctx := context.New()
+	_, err := annsvd.NewNetwork(dctx, cfg)
+	require.NoError(t, err)
+	cfg.SVD = annsvd.DefaultSVD(annsvd.LayerSpec{Mode: annsvd.Thin})
+	sctx := context.New()
+	net, err := annsvd.NewNetwork(sctx, cfg)
+	require.NoError(t, err)
+	require.Equal(t, 50, net.Layers[1].Rank)
+
+	w := annsvd.LayerWeight(dctx, 1)
+	usv := annsvd.LayerWeight(sctx, 1)
+	var diff mat.Dense
+	diff.Sub(w, usv)
+	rel := mat.Norm(&diff, 2) / mat.Norm(w, 2)
+	require.Less(t, rel, 1e-5, "‖U·diag(s)·Vᵀ − W‖/‖W‖")
+	ue, ve := annsvd.OrthoError(sctx, 1)
+	require.Less(t, ue, 1e-10)
+	require.Less(t, ve, 1e-10)
+}
+
+func TestCompactParams(t *testing.T) {
+	cfg := annsvd.Config{Inputs: 2, Widths: []int{50, 70}, Outputs: 1,
+		SVD: annsvd.DefaultSVD(annsvd.LayerSpec{Mode: annsvd.Compact, Rank: 3, NoBias: true})}
+	ctx := context.New()
+	net, err := annsvd.NewNetwork(ctx, cfg)
+	require.NoError(t, err)
+	l := net.Layers[1]
+	require.Equal(t, 3*(50+70+1), l.Params)
+	u := ctx.InspectVariable("/net/layer_1", "u")
+	s := ctx.InspectVariable("/net/layer_1", "s")
+	v := ctx.InspectVariable("/net/layer_1", "v")
+	require.Equal(t, 3*(50+70+1), u.Shape().Size()+s.Shape().Size()+v.Shape().Size())
+	require.Nil(t, ctx.InspectVariable("/net/layer_1", "b"))
+	// With bias: + n.
+	cfg.SVD[1] = annsvd.LayerSpec{Mode: annsvd.Compact, Rank: 3}
+	net, err = annsvd.NewNetwork(context.New(), cfg)
+	require.NoError(t, err)
+	require.Equal(t, 3*(50+70+1)+70, net.Layers[1].Params)
+	require.Equal(t, 2*50+50+net.Layers[1].Params+70+1, net.Params())
+}
+
+func TestBadConfigs(t *testing.T) {
+	base := func() annsvd.Config { return annsvd.Config{Inputs: 2, Widths: []int{50, 70}, Outputs: 1} }
+	cases := map[string]func(c *annsvd.Config){
+		"rank 0":  func(c *annsvd.Config) { c.SVD = annsvd.DefaultSVD(annsvd.LayerSpec{Mode: annsvd.Compact}) },
+		"rank 51": func(c *annsvd.Config) { c.SVD = annsvd.DefaultSVD(annsvd.LayerSpec{Mode: annsvd.Compact, Rank: 51}) },
+		"threshold -1": func(c *annsvd.Config) {
+			c.SVD = annsvd.DefaultSVD(annsvd.LayerSpec{Mode: annsvd.Truncated, Threshold: -1})
+		},
+		"threshold 0": func(c *annsvd.Config) { c.SVD = annsvd.DefaultSVD(annsvd.LayerSpec{Mode: annsvd.Truncated}) },
+		"threshold above σ₁": func(c *annsvd.Config) {
+			c.SVD = annsvd.DefaultSVD(annsvd.LayerSpec{Mode: annsvd.Truncated, Threshold: 100})
+		},
+		"threshold NaN": func(c *annsvd.Config) {
+			c.SVD = annsvd.DefaultSVD(annsvd.LayerSpec{Mode: annsvd.Truncated, Threshold: math.NaN()})
+		},
+		"layer 2":      func(c *annsvd.Config) { c.SVD = map[int]annsvd.LayerSpec{2: {Mode: annsvd.Thin}} },
+		"width 0":      func(c *annsvd.Config) { c.Widths = []int{50, 0} },
+		"no widths":    func(c *annsvd.Config) { c.Widths = nil },
+		"inputs 0":     func(c *annsvd.Config) { c.Inputs = 0 },
+		"activation 9": func(c *annsvd.Config) { c.Activation = 9 },
+		"dtype int32":  func(c *annsvd.Config) { c.DType = dtypes.Int32 },
+	}
+	for name, mod := range cases {
+		c := base()
+		mod(&c)
+		_, err := annsvd.NewNetwork(context.New(), c)
+		require.Error(t, err, name)
+		require.Contains(t, err.Error(), "annsvd: ", name)
+		require.NotContains(t, err.Error(), "\n", name)
+		t.Logf("%-18s → %v", name, err)
+	}
+	_, err := annsvd.ParseMode("svd")
+	require.ErrorContains(t, err, `"svd"`)
+	_, err = annsvd.ParseActivation("relu")
+	require.ErrorContains(t, err, `"relu"`)
+}
+
+// evalDerivs returns u, u_x, u_y, u_xx, u_yy at the points, by forward jets or nested Gradient.
+func evalDerivs(t *testing.T, net *annsvd.Network, ctx *context.Context, method annsvd.DerivMethod, xs, ys []float64) [][]float64 {
+	b := engine.MustDefault()
+	d := annsvd.Derivs{First: []int{0, 1}, Second: []int{0, 1}}
+	e, err := context.NewExec(b, ctx, func(ctx *context.Context, x, y *Node) []*Node {
+		in := []*Node{x, y}
+		var j annsvd.Jet
+		if method == annsvd.DerivForward {
+			j = net.Forward(ctx, annsvd.CoordJets(in, d))
+		} else {
+			u := net.Forward(ctx, annsvd.CoordJets(in, annsvd.Derivs{})).V
+			j = annsvd.AutodiffJet(u, in, d)
+		}
+		return []*Node{j.V, j.D[0], j.D[1], j.DD[0], j.DD[1]}
+	})
+	require.NoError(t, err)
+	col := func(v []float64) *tensors.Tensor { return tensors.FromFlatDataAndDimensions(v, len(v), 1) }
+	outs, err := e.Exec(col(xs), col(ys))
+	require.NoError(t, err)
+	res := make([][]float64, len(outs))
+	for i, o := range outs {
+		res[i] = tensors.MustCopyFlatData[float64](o)
+	}
+	return res
+}
+
+func TestDerivativesAgainstFiniteDifferences(t *testing.T) {
+	for _, act := range []annsvd.Activation{annsvd.ActTanh, annsvd.ActSine, annsvd.ActSwish} {
+		for _, mode := range []annsvd.LayerSpec{{Mode: annsvd.Dense}, {Mode: annsvd.Compact, Rank: 5}} {
+			cfg := annsvd.Config{Inputs: 2, Widths: []int{16, 12, 10}, Outputs: 1, Activation: act, DType: dtypes.Float64,
+				Seed: 3, SVD: map[int]annsvd.LayerSpec{1: mode, 2: mode}}
+			ctx := context.New()
+			net, err := annsvd.NewNetwork(ctx, cfg)
+			require.NoError(t, err)
+			xs := []float64{0.1, -0.7, 0.33, 0.9}
+			ys := []float64{0.5, 0.2, -0.4, 0.05}
+			fwd := evalDerivs(t, net, ctx, annsvd.DerivForward, xs, ys)
+			ad := evalDerivs(t, net, ctx, annsvd.DerivAutodiff, xs, ys)
+			// Fourth-order central differences, h = 1e-3: truncation O(h⁴), round-off ≈ ε/h².
+			const h = 1e-3
+			shift := func(v []float64, d float64) []float64 {
+				out := make([]float64, len(v))
+				for i := range v {
+					out[i] = v[i] + d
+				}
+				return out
+			}
+			var xv, yv [5][]float64 // u at offsets −2h…2h
+			for k := range 5 {
+				off := float64(k-2) * h
+				xv[k] = evalDerivs(t, net, ctx, annsvd.DerivForward, shift(xs, off), ys)[0]
+				yv[k] = evalDerivs(t, net, ctx, annsvd.DerivForward, xs, shift(ys, off))[0]
+			}
+			d1 := func(f [5][]float64, i int) float64 { return (f[0][i] - 8*f[1][i] + 8*f[3][i] - f[4][i]) / (12 * h) }
+			d2 := func(f [5][]float64, i int) float64 {
+				return (-f[0][i] + 16*f[1][i] - 30*f[2][i] + 16*f[3][i] - f[4][i]) / (12 * h * h)
+			}
+			for i := range xs {
+				fd := [][2]float64{
+					{d1(xv, i), fwd[1][i]},
+					{d1(yv, i), fwd[2][i]},
+					{d2(xv, i), fwd[3][i]},
+					{d2(yv, i), fwd[4][i]},
+				}
+				for k, p := range fd {
+					scale := math.Max(math.Abs(p[0]), 1e-2)
+					require.InDelta(t, p[0], p[1], 1e-6*scale+1e-8, "%s %s point %d derivative %d: FD %g vs jet %g", act, mode, i, k, p[0], p[1])
+				}
+				for k := range fwd {
+					require.InDelta(t, ad[k][i], fwd[k][i], 1e-12*math.Max(1, math.Abs(ad[k][i])), "%s %s forward vs autodiff, output %d", act, mode, k)
+				}
+			}
+		}
+	}
+}
