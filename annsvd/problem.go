@@ -1,0 +1,123 @@
+package annsvd
+
+import (
+	"fmt"
+	"math"
+
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+)
+
+// Term is one loss term of a PINN: a residual r evaluated on its own point set, whose
+// contribution to the loss is Weight·mean(r²). Each residual and each boundary or
+// initial condition is its own term, reported separately in the history.
+type Term struct {
+	// Name of the term, e.g. "pde", "bc", "ic".
+	Name string
+	// Points are the N×d coordinates the term is evaluated on.
+	Points [][]float64
+	// Data are optional N×k per-point values (e.g. observations), passed to Residual
+	// as k nodes of shape [N,1].
+	Data [][]float64
+	// Derivs lists the derivatives of u the residual reads from its jet.
+	Derivs Derivs
+	// Residual returns r ([N,1]) from the coordinates x (each [N,1]), the jet of u and
+	// the data columns.
+	Residual func(x []*Node, u Jet, data []*Node) *Node
+	// Weight of the term in the loss; 0 means 1.
+	Weight float64
+}
+
+// Grid describes an evaluation set laid out on a tensor grid: point k = i·len(Y)+j is
+// (X[i], Y[j]). Used for heatmaps.
+type Grid struct {
+	X, Y         []float64
+	XName, YName string
+}
+
+// EvalSet is a fixed set of points with independent reference values u*(x).
+type EvalSet struct {
+	Points [][]float64
+	U      []float64
+	// Grid is set when the points form a tensor grid (nil otherwise).
+	Grid *Grid
+}
+
+// Problem is a PDE to solve with a PINN: how to sample its loss terms, an optional hard
+// constraint, and an independent reference for error metrics. A new problem is about 30
+// lines (see package problems).
+type Problem struct {
+	// Name used on the command line, e.g. "burgers".
+	Name string
+	// Equation in Unicode, for listings.
+	Equation string
+	// Coords names the input coordinates, e.g. ["x", "t"].
+	Coords []string
+	// Terms samples the loss terms (seeded).
+	Terms func(seed uint64) ([]Term, error)
+	// Transform, when set, is a hard-constraint trial solution u = T(x, N(x)) built from
+	// the network output N, e.g. u = A(x) + B(x)·N(x).
+	Transform func(x []Jet, n Jet) Jet
+	// Reference returns the evaluation set with independent reference values.
+	Reference func() (*EvalSet, error)
+}
+
+// Solution returns the jet of u at the coordinates x (jets) for network output n,
+// applying the problem's hard constraint if any.
+func (p *Problem) Solution(x []Jet, n Jet) Jet {
+	if p.Transform == nil {
+		return n
+	}
+	return p.Transform(x, n)
+}
+
+// CheckPoints verifies that pts is a non-empty N×dim set of finite numbers; name is used
+// in the error.
+func CheckPoints(name string, pts [][]float64, dim int) error {
+	if len(pts) == 0 {
+		return fmt.Errorf("annsvd: %s has no points", name)
+	}
+	for i, p := range pts {
+		if len(p) != dim {
+			return fmt.Errorf("annsvd: %s point %d has %d coordinates, want %d", name, i, len(p), dim)
+		}
+		for j, v := range p {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return fmt.Errorf("annsvd: %s point %d coordinate %d is %v (must be finite)", name, i, j, v)
+			}
+		}
+	}
+	return nil
+}
+
+// Metrics are error measures of a prediction u against a reference u*.
+type Metrics struct {
+	// RelL2 = ‖u − u*‖₂ / ‖u*‖₂.
+	RelL2 float64 `json:"rel_l2"`
+	// LInf = max |u − u*|.
+	LInf float64 `json:"linf"`
+	// RMS = √(mean (u − u*)²).
+	RMS float64 `json:"rms"`
+	// N is the number of evaluation points.
+	N int `json:"n"`
+}
+
+// Compare computes Metrics of pred against ref (same length).
+func Compare(pred, ref []float64) (Metrics, error) {
+	if len(pred) != len(ref) || len(ref) == 0 {
+		return Metrics{}, fmt.Errorf("annsvd: compare %d predictions against %d reference values", len(pred), len(ref))
+	}
+	var num, den, linf float64
+	for i := range ref {
+		d := pred[i] - ref[i]
+		num += d * d
+		den += ref[i] * ref[i]
+		linf = math.Max(linf, math.Abs(d))
+	}
+	m := Metrics{LInf: linf, RMS: math.Sqrt(num / float64(len(ref))), N: len(ref)}
+	if den > 0 {
+		m.RelL2 = math.Sqrt(num / den)
+	} else {
+		m.RelL2 = math.Inf(1)
+	}
+	return m, nil
+}

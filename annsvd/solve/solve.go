@@ -1,0 +1,474 @@
+// Package solve trains PINNs built with package annsvd: Adam (GoMLX optimizer) on the
+// weighted sum of the problem's loss terms, then L-BFGS (gonum optimize.LBFGS driven by
+// a loss-and-gradient graph over the flattened trainable variables), with a per-term
+// loss history and error metrics against the problem's independent reference.
+package solve
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/annsvd/annsvd/annsvd"
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+)
+
+// Config are the training settings. The zero value of a field means its default.
+type Config struct {
+	// AdamSteps is the number of full-batch Adam steps (≥ 0).
+	AdamSteps int `json:"adam_steps"`
+	// LR is Adam's learning rate (> 0; default 1e-3).
+	LR float64 `json:"lr"`
+	// LBFGSIters is the maximum number of L-BFGS iterations after Adam (≥ 0).
+	LBFGSIters int `json:"lbfgs_iters"`
+	// LBFGSHistory is the number of L-BFGS correction pairs kept (default 50).
+	LBFGSHistory int `json:"lbfgs_history"`
+	// LogEvery records the history every this many Adam steps (default: about 200
+	// records per phase) and at the last step.
+	LogEvery int `json:"log_every"`
+	// Seed for point sampling and initialisation.
+	Seed uint64 `json:"seed"`
+	// DType is dtypes.Float32 (default) or dtypes.Float64.
+	DType dtypes.DType `json:"-"`
+	// Deriv selects forward jets (default) or nested autodiff for input derivatives.
+	Deriv annsvd.DerivMethod `json:"-"`
+	// Weights overrides the weight of loss terms by name (each ≥ 0 and finite).
+	Weights map[string]float64 `json:"weights,omitempty"`
+	// Progress, when set, is called after every logged step.
+	Progress func(Progress) `json:"-"`
+}
+
+// Progress reports training progress to a display.
+type Progress struct {
+	Phase       string
+	Step, Total int
+	Loss        float64
+	Elapsed     time.Duration
+}
+
+// Validate checks the settings, naming the first bad value and its allowed range.
+func (c Config) Validate() error {
+	if c.AdamSteps < 0 {
+		return fmt.Errorf("solve: adam steps %d out of range: need ≥ 0", c.AdamSteps)
+	}
+	if c.LBFGSIters < 0 {
+		return fmt.Errorf("solve: lbfgs iterations %d out of range: need ≥ 0", c.LBFGSIters)
+	}
+	if c.LR < 0 || math.IsNaN(c.LR) || math.IsInf(c.LR, 0) {
+		return fmt.Errorf("solve: learning rate %v out of range: need a finite lr > 0", c.LR)
+	}
+	if c.LBFGSHistory < 0 {
+		return fmt.Errorf("solve: lbfgs history %d out of range: need ≥ 1", c.LBFGSHistory)
+	}
+	if c.LogEvery < 0 {
+		return fmt.Errorf("solve: log-every %d out of range: need ≥ 1", c.LogEvery)
+	}
+	if c.DType != dtypes.InvalidDType && c.DType != dtypes.Float32 && c.DType != dtypes.Float64 {
+		return fmt.Errorf("solve: dtype %s not supported (allowed: float32, float64)", c.DType)
+	}
+	for name, w := range c.Weights {
+		if !(w >= 0) || math.IsInf(w, 0) {
+			return fmt.Errorf("solve: weight %v of term %q out of range: need a finite weight ≥ 0", w, name)
+		}
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.LR == 0 {
+		c.LR = 1e-3
+	}
+	if c.LBFGSHistory == 0 {
+		c.LBFGSHistory = 50
+	}
+	if c.DType == dtypes.InvalidDType {
+		c.DType = dtypes.Float32
+	}
+	return c
+}
+
+// History is the per-term loss record of a run. Record k is at global step Step[k]
+// (Adam steps count first, then L-BFGS iterations continue the count).
+type History struct {
+	Step  []int     `json:"step"`
+	Phase []string  `json:"phase"`
+	Loss  []float64 `json:"loss"`
+	// Terms maps each term name to its unweighted mean squared residual per record.
+	Terms  map[string][]float64 `json:"terms"`
+	WallS  []float64            `json:"wall_s"`
+	Events []string             `json:"events,omitempty"`
+}
+
+func (h *History) add(step int, phase string, loss float64, names []string, terms []float64, wall float64) {
+	if h.Terms == nil {
+		h.Terms = map[string][]float64{}
+	}
+	h.Step = append(h.Step, step)
+	h.Phase = append(h.Phase, phase)
+	h.Loss = append(h.Loss, loss)
+	for i, n := range names {
+		h.Terms[n] = append(h.Terms[n], terms[i])
+	}
+	h.WallS = append(h.WallS, wall)
+}
+
+// Run holds one training run: the problem's sampled terms, the network and its
+// variables (in Ctx), the compiled graphs, and the history so far.
+type Run struct {
+	Problem *annsvd.Problem
+	Net     *annsvd.Network
+	Ctx     *context.Context
+	Backend backends.Backend
+	Config  Config
+	Terms   []annsvd.Term
+	History History
+	// Step is the global step count (Adam steps plus L-BFGS iterations so far).
+	Step int
+
+	inputs    []*tensors.Tensor
+	names     []string
+	trainVars []*context.Variable
+	adamExec  *context.Exec
+	lossExec  *context.Exec
+	predExec  *context.Exec
+	start     time.Time
+	// AdamStepTimes are the wall times of each Adam step (first one includes compilation).
+	AdamStepTimes []time.Duration
+	// CompileTime is the wall time of the first Adam step, which builds and compiles
+	// the graph.
+	CompileTime time.Duration
+}
+
+// NewRun samples the problem's terms, builds the network and prepares (lazily
+// compiled) graphs for Adam, L-BFGS and prediction.
+func NewRun(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Config) (*Run, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if p == nil || p.Terms == nil {
+		return nil, errors.New("solve: problem has no loss terms")
+	}
+	terms, err := p.Terms(cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	dim := len(p.Coords)
+	netCfg = networkConfig(p, netCfg, cfg)
+	r := &Run{Problem: p, Backend: b, Config: cfg, Terms: terms, Ctx: context.New(), start: time.Now()}
+	r.Net, err = annsvd.NewNetwork(r.Ctx, netCfg)
+	if err != nil {
+		return nil, err
+	}
+	for name := range cfg.Weights {
+		if !slices.ContainsFunc(terms, func(t annsvd.Term) bool { return t.Name == name }) {
+			return nil, fmt.Errorf("solve: weight for unknown term %q (terms: %s)", name, termNames(terms))
+		}
+	}
+	for ti, t := range terms {
+		if err := annsvd.CheckPoints("term "+t.Name, t.Points, dim); err != nil {
+			return nil, err
+		}
+		if t.Data != nil {
+			if len(t.Data) != len(t.Points) {
+				return nil, fmt.Errorf("solve: term %s has %d data rows for %d points", t.Name, len(t.Data), len(t.Points))
+			}
+			if err := annsvd.CheckPoints("term "+t.Name+" data", t.Data, len(t.Data[0])); err != nil {
+				return nil, err
+			}
+		}
+		w := t.Weight
+		if w == 0 {
+			w = 1
+		}
+		if o, ok := cfg.Weights[t.Name]; ok {
+			w = o
+		}
+		r.Ctx.In("loss_weights").Checked(false).VariableWithValue(fmt.Sprintf("w%d", ti), castScalar(w, cfg.DType)).SetTrainable(false)
+		r.names = append(r.names, t.Name)
+		r.inputs = append(r.inputs, columns(t.Points, dim, cfg.DType)...)
+		if t.Data != nil {
+			r.inputs = append(r.inputs, columns(t.Data, len(t.Data[0]), cfg.DType)...)
+		}
+	}
+	for v := range r.Ctx.IterVariables() {
+		if v.Trainable {
+			r.trainVars = append(r.trainVars, v)
+		}
+	}
+	sort.Slice(r.trainVars, func(i, j int) bool { return r.trainVars[i].ScopeAndName() < r.trainVars[j].ScopeAndName() })
+	return r, nil
+}
+
+func termNames(terms []annsvd.Term) string {
+	var s []string
+	for _, t := range terms {
+		s = append(s, t.Name)
+	}
+	return fmt.Sprint(s)
+}
+
+func castScalar(v float64, dt dtypes.DType) any {
+	if dt == dtypes.Float64 {
+		return v
+	}
+	return float32(v)
+}
+
+// columns converts N×d points to d tensors of shape [N,1].
+func columns(pts [][]float64, d int, dt dtypes.DType) []*tensors.Tensor {
+	out := make([]*tensors.Tensor, d)
+	for j := range d {
+		col := make([]float64, len(pts))
+		for i, p := range pts {
+			col[i] = p[j]
+		}
+		out[j] = tensorOf(col, dt, len(pts), 1)
+	}
+	return out
+}
+
+func tensorOf(data []float64, dt dtypes.DType, dims ...int) *tensors.Tensor {
+	if dt == dtypes.Float64 {
+		return tensors.FromFlatDataAndDimensions(data, dims...)
+	}
+	f := make([]float32, len(data))
+	for i, v := range data {
+		f[i] = float32(v)
+	}
+	return tensors.FromFlatDataAndDimensions(f, dims...)
+}
+
+// solution returns the jet of u at coordinates x with the derivatives d, by the
+// configured method.
+func (r *Run) solution(ctx *context.Context, x []*Node, d annsvd.Derivs) annsvd.Jet {
+	if r.Config.Deriv == annsvd.DerivAutodiff {
+		xj := annsvd.CoordJets(x, annsvd.Derivs{})
+		u := r.Problem.Solution(xj, r.Net.Forward(ctx, xj)).V
+		return annsvd.AutodiffJet(u, x, d)
+	}
+	xj := annsvd.CoordJets(x, d)
+	return r.Problem.Solution(xj, r.Net.Forward(ctx, xj))
+}
+
+// LossGraph builds the weighted total loss and the unweighted per-term mean squared
+// residuals from the graph inputs (the term columns, in order).
+func (r *Run) LossGraph(ctx *context.Context, inputs []*Node) (total *Node, terms []*Node) {
+	g := inputs[0].Graph()
+	dim := len(r.Problem.Coords)
+	off := 0
+	for ti, t := range r.Terms {
+		x := inputs[off : off+dim]
+		off += dim
+		var data []*Node
+		if t.Data != nil {
+			k := len(t.Data[0])
+			data = inputs[off : off+k]
+			off += k
+		}
+		u := r.solution(ctx, x, t.Derivs)
+		res := t.Residual(x, u, data)
+		l := ReduceAllMean(Square(res))
+		terms = append(terms, l)
+		w := ctx.In("loss_weights").GetVariable(fmt.Sprintf("w%d", ti))
+		if w == nil {
+			w = ctx.InspectVariable("/loss_weights", fmt.Sprintf("w%d", ti))
+		}
+		wl := Mul(w.ValueGraph(g), l)
+		if total == nil {
+			total = wl
+		} else {
+			total = Add(total, wl)
+		}
+	}
+	return total, terms
+}
+
+func allFinite(nodes ...*Node) *Node {
+	var acc *Node
+	for _, n := range nodes {
+		f := ReduceAllMin(ConvertDType(IsFinite(n), n.DType()))
+		if acc == nil {
+			acc = f
+		} else {
+			acc = Min(acc, f)
+		}
+	}
+	return acc
+}
+
+// gradientUpdater is implemented by GoMLX's Adam: it applies given gradients, so the
+// step can also report them (finiteness check).
+type gradientUpdater interface {
+	UpdateGraphWithGradients(ctx *context.Context, grads []*Node, lossDType dtypes.DType)
+}
+
+func (r *Run) buildAdam() error {
+	opt, ok := optimizers.Adam().LearningRate(r.Config.LR).Done().(gradientUpdater)
+	if !ok {
+		return errors.New("solve: GoMLX Adam does not accept precomputed gradients")
+	}
+	e, err := context.NewExec(r.Backend, r.Ctx, func(ctx *context.Context, inputs []*Node) []*Node {
+		total, terms := r.LossGraph(ctx, inputs)
+		grads := ctx.BuildTrainableVariablesGradientsGraph(total)
+		opt.UpdateGraphWithGradients(ctx, grads, total.DType())
+		return append([]*Node{total, allFinite(append(grads, total)...)}, terms...)
+	})
+	if err != nil {
+		return fmt.Errorf("solve: building the Adam step: %w", err)
+	}
+	r.adamExec = e
+	return nil
+}
+
+func scalarOf(t *tensors.Tensor) float64 { return annsvd.TensorFloat64s(t)[0] }
+
+// ErrNonFinite is wrapped by errors reporting a NaN or ±Inf loss or gradient.
+var ErrNonFinite = errors.New("non-finite loss or gradient")
+
+func (r *Run) inputsAny() []any {
+	a := make([]any, len(r.inputs))
+	for i, t := range r.inputs {
+		a[i] = t
+	}
+	return a
+}
+
+// AdamSteps runs n full-batch Adam steps, recording the history every LogEvery steps
+// and at the last one. A non-finite loss or gradient stops the run with an error
+// wrapping ErrNonFinite.
+func (r *Run) AdamSteps(n int) error {
+	if n <= 0 {
+		return nil
+	}
+	if r.adamExec == nil {
+		if err := r.buildAdam(); err != nil {
+			return err
+		}
+	}
+	every := r.Config.LogEvery
+	if every <= 0 {
+		every = max(1, n/200)
+	}
+	args := r.inputsAny()
+	for k := 1; k <= n; k++ {
+		t0 := time.Now()
+		outs, err := r.adamExec.Exec(args...)
+		if err != nil {
+			return fmt.Errorf("solve: Adam step %d: %w", r.Step+1, err)
+		}
+		if len(r.AdamStepTimes) == 0 {
+			// GoMLX's Exec.PreCompile donates (and loses) the buffers of variables the
+			// graph updates, so compilation is timed as part of the first step.
+			r.CompileTime = time.Since(t0)
+		}
+		r.AdamStepTimes = append(r.AdamStepTimes, time.Since(t0))
+		r.Step++
+		loss := scalarOf(outs[0])
+		termVals := make([]float64, len(outs)-2)
+		for i := range termVals {
+			termVals[i] = scalarOf(outs[i+2])
+		}
+		if scalarOf(outs[1]) != 1 || math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return fmt.Errorf("solve: %w at Adam step %d: loss %v (%s)", ErrNonFinite, r.Step, loss, r.describe(termVals))
+		}
+		if k%every == 0 || k == n || k == 1 {
+			r.History.add(r.Step, "adam", loss, r.names, termVals, time.Since(r.start).Seconds())
+			if r.Config.Progress != nil {
+				r.Config.Progress(Progress{Phase: "adam", Step: k, Total: n, Loss: loss, Elapsed: time.Since(r.start)})
+			}
+		}
+	}
+	return nil
+}
+
+func (r *Run) describe(vals []float64) string {
+	s := ""
+	for i, v := range vals {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("%s=%.3g", r.names[i], v)
+	}
+	return s
+}
+
+// TermNames returns the names of the loss terms in order.
+func (r *Run) TermNames() []string { return slices.Clone(r.names) }
+
+// Predict evaluates u (with the problem's hard constraint) at the points.
+func (r *Run) Predict(points [][]float64) ([]float64, error) {
+	dim := len(r.Problem.Coords)
+	if err := annsvd.CheckPoints("prediction points", points, dim); err != nil {
+		return nil, err
+	}
+	if r.predExec == nil {
+		e, err := context.NewExec(r.Backend, r.Ctx, func(ctx *context.Context, x []*Node) *Node {
+			xj := annsvd.CoordJets(x, annsvd.Derivs{})
+			return r.Problem.Solution(xj, r.Net.Forward(ctx, xj)).V
+		})
+		if err != nil {
+			return nil, fmt.Errorf("solve: building the prediction graph: %w", err)
+		}
+		r.predExec = e
+	}
+	cols := columns(points, dim, r.Config.DType)
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		args[i] = c
+	}
+	outs, err := r.predExec.Exec(args...)
+	if err != nil {
+		return nil, fmt.Errorf("solve: prediction: %w", err)
+	}
+	return annsvd.TensorFloat64s(outs[0]), nil
+}
+
+// Evaluate predicts on the problem's reference set and returns the error metrics.
+func (r *Run) Evaluate() (annsvd.Metrics, *annsvd.EvalSet, []float64, error) {
+	if r.Problem.Reference == nil {
+		return annsvd.Metrics{}, nil, nil, fmt.Errorf("solve: problem %s has no reference", r.Problem.Name)
+	}
+	ref, err := r.Problem.Reference()
+	if err != nil {
+		return annsvd.Metrics{}, nil, nil, err
+	}
+	pred, err := r.Predict(ref.Points)
+	if err != nil {
+		return annsvd.Metrics{}, nil, nil, err
+	}
+	m, err := annsvd.Compare(pred, ref.U)
+	return m, ref, pred, err
+}
+
+// CheckNetwork validates the settings and builds the network once in a scratch context
+// (without sampling or compiling), so that bad ranks or thresholds are reported before
+// any work starts.
+func CheckNetwork(p *annsvd.Problem, netCfg annsvd.Config, cfg Config) (*annsvd.Network, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return annsvd.NewNetwork(context.New(), networkConfig(p, netCfg, cfg))
+}
+
+// networkConfig completes a network configuration from the problem and the training
+// settings: one input per coordinate, the training dtype, and the training seed unless
+// the network has its own.
+func networkConfig(p *annsvd.Problem, netCfg annsvd.Config, cfg Config) annsvd.Config {
+	netCfg.Inputs, netCfg.DType = len(p.Coords), cfg.withDefaults().DType
+	if netCfg.Outputs == 0 {
+		netCfg.Outputs = 1
+	}
+	if netCfg.Seed == 0 {
+		netCfg.Seed = cfg.Seed
+	}
+	return netCfg
+}

@@ -1,0 +1,143 @@
+package solve
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/annsvd/annsvd/annsvd"
+	"github.com/gomlx/gomlx/backends"
+)
+
+// Result is everything a training run reports; it is what the CLI writes as
+// result.json.
+type Result struct {
+	Problem  string         `json:"problem"`
+	Backend  string         `json:"backend"`
+	DType    string         `json:"dtype"`
+	Deriv    string         `json:"derivatives"`
+	Settings Config         `json:"settings"`
+	Network  NetworkReport  `json:"network"`
+	Metrics  annsvd.Metrics `json:"metrics"`
+	History  History        `json:"history"`
+	Timing   Timing         `json:"timing"`
+	LBFGS    *LBFGSReport   `json:"lbfgs,omitempty"`
+	// Sigma holds the singular values of each SVD layer's U·diag(s)·Vᵀ at the end,
+	// keyed by layer name.
+	Sigma map[string][]float64 `json:"sigma,omitempty"`
+	// Orthogonality holds ‖UᵀU − I‖_F and ‖VᵀV − I‖_F of each SVD layer at the end.
+	Orthogonality map[string][2]float64 `json:"orthogonality,omitempty"`
+}
+
+// NetworkReport describes the trained network.
+type NetworkReport struct {
+	Inputs     int                `json:"inputs"`
+	Widths     []int              `json:"widths"`
+	Outputs    int                `json:"outputs"`
+	Activation string             `json:"activation"`
+	Layers     []annsvd.LayerInfo `json:"layers"`
+	Params     int                `json:"params"`
+	MAdds      int                `json:"madds_per_point"`
+}
+
+// Timing reports wall-clock times in seconds (and the Adam step median in ms).
+type Timing struct {
+	CompileS         float64 `json:"compile_s"`
+	AdamS            float64 `json:"adam_s"`
+	AdamMsPerStep    float64 `json:"adam_ms_per_step_median"`
+	AdamMsPerStepP10 float64 `json:"adam_ms_per_step_p10"`
+	AdamMsPerStepP90 float64 `json:"adam_ms_per_step_p90"`
+	LBFGSS           float64 `json:"lbfgs_s"`
+	TrainS           float64 `json:"train_s"`
+}
+
+// Percentile returns the p-quantile (0 ≤ p ≤ 1, nearest rank) of durations in ms.
+func Percentile(d []time.Duration, p float64) float64 {
+	if len(d) == 0 {
+		return 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	i := int(math.Round(p * float64(len(s)-1)))
+	return float64(s[i].Microseconds()) / 1000
+}
+
+// Report assembles the Result of the run so far (metrics must be filled by the caller
+// or by Train).
+func (r *Run) Report() *Result {
+	res := &Result{
+		Problem:  r.Problem.Name,
+		Backend:  r.Backend.String(),
+		DType:    r.Config.DType.String(),
+		Deriv:    r.Config.Deriv.String(),
+		Settings: r.Config,
+		Network: NetworkReport{Inputs: r.Net.Inputs, Widths: r.Net.Widths, Outputs: r.Net.Outputs,
+			Activation: r.Net.Activation.String(), Layers: r.Net.Layers, Params: r.Net.Params(), MAdds: r.Net.MAdds()},
+		History: r.History,
+	}
+	steps := r.AdamStepTimes
+	if len(steps) > 1 {
+		steps = steps[1:] // the first step pays for warm-up
+	}
+	var adam time.Duration
+	for _, d := range r.AdamStepTimes {
+		adam += d
+	}
+	res.Timing = Timing{CompileS: r.CompileTime.Seconds(), AdamS: adam.Seconds(),
+		AdamMsPerStep: Percentile(steps, 0.5), AdamMsPerStepP10: Percentile(steps, 0.1), AdamMsPerStepP90: Percentile(steps, 0.9)}
+	for _, i := range r.Net.SVDLayers() {
+		name := r.Net.Layers[i].Name
+		if res.Sigma == nil {
+			res.Sigma, res.Orthogonality = map[string][]float64{}, map[string][2]float64{}
+		}
+		if sigma, err := annsvd.SingularValues(r.Ctx, i); err == nil {
+			res.Sigma[name] = sigma
+		}
+		u, v := annsvd.OrthoError(r.Ctx, i)
+		res.Orthogonality[name] = [2]float64{u, v}
+	}
+	return res
+}
+
+// Train runs the whole pipeline: sample, build, Adam, L-BFGS, evaluate against the
+// problem's reference. On a training error it still returns the run (for inspection)
+// and the partial result.
+func Train(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Config) (*Result, *Run, error) {
+	r, err := NewRun(b, p, netCfg, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	t0 := time.Now()
+	err = r.AdamSteps(r.Config.AdamSteps)
+	var rep LBFGSReport
+	if err == nil && r.Config.LBFGSIters > 0 {
+		rep, err = r.LBFGS(r.Config.LBFGSIters)
+	}
+	train := time.Since(t0)
+	res := r.Report()
+	res.Timing.TrainS = train.Seconds()
+	if r.Config.LBFGSIters > 0 {
+		res.LBFGS = &rep
+		res.Timing.LBFGSS = rep.WallS
+	}
+	if err != nil {
+		return res, r, err
+	}
+	m, _, _, err := r.Evaluate()
+	if err != nil {
+		return res, r, err
+	}
+	res.Metrics = m
+	if math.IsNaN(m.RelL2) {
+		return res, r, errors.New("solve: prediction is NaN on the reference set")
+	}
+	return res, r, nil
+}
+
+// Summary is a one-line description of a result, e.g. for logs.
+func (res *Result) Summary() string {
+	return fmt.Sprintf("%s params=%d rel_l2=%.3e linf=%.3e rms=%.3e train=%.1fs",
+		res.Problem, res.Network.Params, res.Metrics.RelL2, res.Metrics.LInf, res.Metrics.RMS, res.Timing.TrainS)
+}

@@ -1,0 +1,91 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/annsvd/annsvd/annsvd"
+)
+
+// parseModeList parses "dense,thin,compact:3,truncated:0.5" (truncated:0.1r is relative).
+func parseModeList(s string) ([]annsvd.LayerSpec, error) {
+	var specs []annsvd.LayerSpec
+	for _, item := range strings.Split(s, ",") {
+		name, arg, hasArg := strings.Cut(strings.TrimSpace(item), ":")
+		mode, err := annsvd.ParseMode(name)
+		if err != nil {
+			return nil, err
+		}
+		spec := annsvd.LayerSpec{Mode: mode}
+		switch {
+		case mode == annsvd.Compact:
+			if !hasArg {
+				return nil, fmt.Errorf("-modes %q: %s needs a rank, e.g. compact:3", s, name)
+			}
+			if spec.Rank, err = strconv.Atoi(arg); err != nil {
+				return nil, fmt.Errorf("-modes %q: rank %q is not an integer", s, arg)
+			}
+		case mode == annsvd.Truncated:
+			if !hasArg {
+				return nil, fmt.Errorf("-modes %q: %s needs a threshold, e.g. truncated:0.5", s, name)
+			}
+			if strings.HasSuffix(arg, "r") {
+				spec.Relative, arg = true, strings.TrimSuffix(arg, "r")
+			}
+			if spec.Threshold, err = strconv.ParseFloat(arg, 64); err != nil {
+				return nil, fmt.Errorf("-modes %q: threshold %q is not a number", s, arg)
+			}
+		case hasArg:
+			return nil, fmt.Errorf("-modes %q: mode %s takes no argument", s, name)
+		}
+		if err := spec.Validate(); err != nil {
+			return nil, err
+		}
+		specs = append(specs, spec)
+	}
+	return specs, nil
+}
+
+func runCompare(args []string, stdout, stderr io.Writer) error {
+	f := newTrainFlags("compare", false)
+	modes := f.fs.String("modes", "dense,thin,compact:3,truncated:0.5",
+		"comma list of modes: dense, thin, compact:K, truncated:T (truncated:Tr = relative to σ₁)")
+	if err := f.parse(args, stderr); err != nil {
+		return err
+	}
+	specs, err := parseModeList(*modes)
+	if err != nil {
+		return usageError{err}
+	}
+	var jobs []*job
+	for _, spec := range specs {
+		j, err := f.resolve(spec)
+		if err != nil {
+			return err
+		}
+		jobs = append(jobs, j)
+	}
+	if err := prepareOut(f.out); err != nil {
+		return err
+	}
+	var rows []*output
+	for _, j := range jobs {
+		o, err := f.execute(j, args, stderr)
+		if err != nil {
+			return fmt.Errorf("%s: %w", j.spec, err)
+		}
+		rows = append(rows, o)
+	}
+	printTable(stdout, rows)
+	if f.out != "" {
+		path := filepath.Join(f.out, "compare.json")
+		if err := writeJSON(path, rows); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", path)
+	}
+	return nil
+}

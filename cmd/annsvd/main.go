@@ -1,0 +1,94 @@
+// Command annsvd trains and studies physics-informed neural networks with SVD-factorised
+// hidden layers (W = U·diag(s)·Vᵀ) on the GoMLX engine.
+//
+//	annsvd train    -problem burgers -mode compact -rank 8 -adam 2000 -lbfgs 500 -out DIR
+//	annsvd compare  -problem poisson-paper           # dense vs thin, top-k and threshold
+//	annsvd problems                                  # the PDE catalogue
+//
+// The backend comes from $GOMLX_BACKEND (default: the pure-Go backend, see
+// annsvd/engine). Run "annsvd COMMAND -h" for each command's flags.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// command is one sub-command of the CLI.
+type command struct {
+	name, summary string
+	run           func(args []string, stdout, stderr io.Writer) error
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"train", "train one PINN and write DIR/result.json", runTrain},
+		{"compare", "train the same problem with several modes and print a table", runCompare},
+		{"problems", "list the PDE catalogue with equations and defaults", runProblems},
+	}
+}
+
+// usageError marks errors caused by bad flags (exit status 2).
+type usageError struct{ error }
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "help" {
+		printUsage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands {
+		if c.name == args[0] {
+			err := c.run(args[1:], stdout, stderr)
+			switch {
+			case err == nil:
+				return 0
+			case errors.Is(err, flag.ErrHelp):
+				return 0
+			}
+			fmt.Fprintf(stderr, "annsvd %s: %s\n", c.name, firstLine(err.Error()))
+			var ue usageError
+			if errors.As(err, &ue) {
+				return 2
+			}
+			return 1
+		}
+	}
+	fmt.Fprintf(stderr, "annsvd: unknown command %q (commands: %s)\n", args[0], commandNames())
+	return 2
+}
+
+func commandNames() string {
+	var n []string
+	for _, c := range commands {
+		n = append(n, c.name)
+	}
+	return strings.Join(n, ", ")
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: annsvd COMMAND [flags]   (annsvd COMMAND -h for flags)")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "backend: $GOMLX_BACKEND (default go:ops_sequential,dotgeneral_small, the pure-Go backend)")
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

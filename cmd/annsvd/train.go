@@ -1,0 +1,341 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/annsvd/engine"
+	"github.com/annsvd/annsvd/annsvd/solve"
+	"github.com/annsvd/annsvd/internal/atomicio"
+	"github.com/annsvd/annsvd/problems"
+	"github.com/annsvd/annsvd/viz"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+)
+
+// trainFlags are the flags shared by train and compare.
+type trainFlags struct {
+	fs                                                              *flag.FlagSet
+	problem, mode, activation, widths, svdLayers, dtype, deriv, out string
+	rank                                                            int
+	threshold                                                       float64
+	relative, svdBias, quiet                                        bool
+	adam, lbfgs, logEvery                                           int
+	seed                                                            int64
+	lr                                                              float64
+}
+
+func newTrainFlags(name string, withMode bool) *trainFlags {
+	f := &trainFlags{fs: flag.NewFlagSet("annsvd "+name, flag.ContinueOnError)}
+	fs := f.fs
+	fs.StringVar(&f.problem, "problem", "poisson-paper", "problem name (see 'annsvd problems'): "+strings.Join(problems.Names(), ", "))
+	if withMode {
+		fs.StringVar(&f.mode, "mode", "dense", "layer mode: "+annsvd.ModeNames)
+		fs.IntVar(&f.rank, "rank", 0, "rank k kept by -mode compact (1 ≤ k ≤ min(m,n))")
+		fs.Float64Var(&f.threshold, "threshold", 0, "threshold τ > 0 for -mode truncated: keep σ ≥ τ")
+		fs.BoolVar(&f.relative, "relative", false, "make -threshold relative to σ₁ (keep σ ≥ τ·σ₁, τ ∈ (0,1])")
+	}
+	fs.StringVar(&f.svdLayers, "svd-layers", "1", "hidden-to-hidden maps to factorise: comma list of j (map hidden j → j+1) or 'all'")
+	fs.BoolVar(&f.svdBias, "svd-bias", true, "give SVD layers a bias b (default: the problem's; poisson-paper has none)")
+	fs.StringVar(&f.widths, "widths", "", "hidden widths, comma separated (default: the problem's, e.g. 20,20,20)")
+	fs.StringVar(&f.activation, "activation", "", "hidden activation: "+annsvd.ActivationNames+" (default: the problem's)")
+	fs.IntVar(&f.adam, "adam", 0, "Adam steps ≥ 0 (default: the problem's)")
+	fs.IntVar(&f.lbfgs, "lbfgs", 0, "maximum L-BFGS iterations ≥ 0 after Adam (default: the problem's)")
+	fs.Float64Var(&f.lr, "lr", 0, "Adam learning rate > 0 (default: the problem's, 1e-3)")
+	fs.Int64Var(&f.seed, "seed", 1, "seed ≥ 0 for sampling and initialisation")
+	fs.StringVar(&f.dtype, "dtype", "float32", "float32 or float64")
+	fs.StringVar(&f.deriv, "deriv", "forward", "input derivatives: forward (jets) or autodiff (nested Gradient, reference)")
+	fs.IntVar(&f.logEvery, "log-every", 0, "record the loss history every N steps (default: ~200 records)")
+	fs.StringVar(&f.out, "out", "", "output directory for result.json (created if missing; nothing is written on error)")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
+	fs.SetOutput(io.Discard)
+	return f
+}
+
+func (f *trainFlags) parse(args []string, stderr io.Writer) error {
+	if err := f.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			f.fs.SetOutput(stderr)
+			fmt.Fprintf(stderr, "usage: %s [flags]\n", f.fs.Name())
+			f.fs.PrintDefaults()
+			return err
+		}
+		return usageError{err}
+	}
+	if f.fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", f.fs.Arg(0))}
+	}
+	return nil
+}
+
+func (f *trainFlags) isSet(name string) bool {
+	set := false
+	f.fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	return set
+}
+
+// job is a fully resolved training job.
+type job struct {
+	entry   problems.Entry
+	problem *annsvd.Problem
+	net     annsvd.Config
+	train   solve.Config
+	spec    annsvd.LayerSpec
+	layers  []int
+}
+
+func parseInts(name, s string) ([]int, error) {
+	var out []int
+	for _, p := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil {
+			return nil, usageError{fmt.Errorf("-%s %q: %q is not an integer", name, s, p)}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// resolve turns the flags (and the problem's defaults) into a job, validating every value.
+func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
+	entry, err := problems.Get(f.problem)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	d := entry.Defaults
+	j := &job{entry: entry, spec: spec}
+	widths := d.Widths
+	if f.widths != "" {
+		if widths, err = parseInts("widths", f.widths); err != nil {
+			return nil, err
+		}
+		for _, w := range widths {
+			if w < 1 {
+				return nil, usageError{fmt.Errorf("-widths %q: width %d out of range: need ≥ 1", f.widths, w)}
+			}
+		}
+	}
+	act := d.Activation
+	if f.activation != "" {
+		if act, err = annsvd.ParseActivation(f.activation); err != nil {
+			return nil, usageError{err}
+		}
+	}
+	j.train = solve.Config{AdamSteps: d.AdamSteps, LBFGSIters: d.LBFGSIters, LR: d.LR, LogEvery: f.logEvery}
+	if f.isSet("adam") {
+		if f.adam < 0 {
+			return nil, usageError{fmt.Errorf("-adam %d out of range: need ≥ 0 steps", f.adam)}
+		}
+		j.train.AdamSteps = f.adam
+	}
+	if f.isSet("lbfgs") {
+		if f.lbfgs < 0 {
+			return nil, usageError{fmt.Errorf("-lbfgs %d out of range: need ≥ 0 iterations", f.lbfgs)}
+		}
+		j.train.LBFGSIters = f.lbfgs
+	}
+	if f.isSet("lr") {
+		if !(f.lr > 0) || math.IsInf(f.lr, 0) {
+			return nil, usageError{fmt.Errorf("-lr %v out of range: need a finite learning rate > 0", f.lr)}
+		}
+		j.train.LR = f.lr
+	}
+	if f.logEvery < 0 {
+		return nil, usageError{fmt.Errorf("-log-every %d out of range: need ≥ 1", f.logEvery)}
+	}
+	if f.seed < 0 {
+		return nil, usageError{fmt.Errorf("-seed %d out of range: need ≥ 0", f.seed)}
+	}
+	j.train.Seed = uint64(f.seed)
+	switch f.dtype {
+	case "float32":
+		j.train.DType = dtypes.Float32
+	case "float64":
+		j.train.DType = dtypes.Float64
+	default:
+		return nil, usageError{fmt.Errorf("-dtype %q: allowed float32, float64", f.dtype)}
+	}
+	if j.train.Deriv, err = annsvd.ParseDerivMethod(f.deriv); err != nil {
+		return nil, usageError{err}
+	}
+	if !f.isSet("svd-bias") {
+		spec.NoBias = d.SVDNoBias
+	} else {
+		spec.NoBias = !f.svdBias
+	}
+	j.spec = spec
+	if err := spec.Validate(); err != nil {
+		return nil, usageError{err}
+	}
+	hh := len(widths) - 1
+	if f.svdLayers == "all" {
+		for i := 1; i <= hh; i++ {
+			j.layers = append(j.layers, i)
+		}
+	} else if j.layers, err = parseInts("svd-layers", f.svdLayers); err != nil {
+		return nil, err
+	}
+	svd := map[int]annsvd.LayerSpec{}
+	if spec.Mode != annsvd.Dense {
+		if hh < 1 {
+			return nil, usageError{fmt.Errorf("-widths %v has no hidden-to-hidden map to factorise: need ≥ 2 hidden layers", widths)}
+		}
+		for _, l := range j.layers {
+			if l < 1 || l > hh {
+				return nil, usageError{fmt.Errorf("-svd-layers %q: layer %d out of range [1, %d]", f.svdLayers, l, hh)}
+			}
+			svd[l] = spec
+		}
+	}
+	j.net = annsvd.Config{Widths: widths, Activation: act, Outputs: 1, SVD: svd}
+	if j.problem, err = entry.New(); err != nil {
+		return nil, err
+	}
+	// Build the network once to validate ranks/thresholds against the actual layers.
+	if _, err := solve.CheckNetwork(j.problem, j.net, j.train); err != nil {
+		return nil, usageError{err}
+	}
+	return j, nil
+}
+
+// prepareOut creates the output directory and checks it is writable, before training.
+func prepareOut(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return usageError{fmt.Errorf("-out %s exists and is not a directory", dir)}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("-out %s: %v", dir, err)
+	}
+	probe, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("-out %s is not writable: %v", dir, err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}
+
+// output is result.json: the solver's result plus the CLI's description of the job.
+type output struct {
+	Mode string   `json:"mode"`
+	Args []string `json:"args"`
+	*solve.Result
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		return err
+	}
+	return atomicio.WriteFile(path, append(b, '\n'))
+}
+
+// progressFor returns a solve progress callback drawing a bar per phase on w.
+func progressFor(w io.Writer, label string) func(solve.Progress) {
+	var bar *viz.Progress
+	phase := ""
+	return func(p solve.Progress) {
+		if p.Phase != phase {
+			if bar != nil {
+				bar.Done()
+			}
+			phase = p.Phase
+			bar = viz.NewProgress(w, p.Total, label+" "+p.Phase)
+		}
+		bar.Update(p.Step, p.Loss)
+		if p.Step == p.Total {
+			bar.Done()
+			bar, phase = nil, ""
+		}
+	}
+}
+
+// execute trains one job and returns its output record.
+func (f *trainFlags) execute(j *job, args []string, stderr io.Writer) (*output, error) {
+	b, err := engine.New()
+	if err != nil {
+		return nil, err
+	}
+	cfg := j.train
+	if !f.quiet {
+		cfg.Progress = progressFor(stderr, j.spec.String())
+	}
+	res, _, err := solve.Train(b, j.problem, j.net, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &output{Mode: j.spec.String(), Args: args, Result: res}, nil
+}
+
+func runTrain(args []string, stdout, stderr io.Writer) error {
+	f := newTrainFlags("train", true)
+	if err := f.parse(args, stderr); err != nil {
+		return err
+	}
+	mode, err := annsvd.ParseMode(f.mode)
+	if err != nil {
+		return usageError{err}
+	}
+	spec := annsvd.LayerSpec{Mode: mode, Rank: f.rank, Threshold: f.threshold, Relative: f.relative}
+	if mode != annsvd.Compact && f.isSet("rank") {
+		return usageError{fmt.Errorf("-rank %d given with -mode %s: -rank applies to -mode compact", f.rank, mode)}
+	}
+	if mode != annsvd.Truncated && f.isSet("threshold") {
+		return usageError{fmt.Errorf("-threshold %v given with -mode %s: -threshold applies to -mode truncated", f.threshold, mode)}
+	}
+	j, err := f.resolve(spec)
+	if err != nil {
+		return err
+	}
+	if err := prepareOut(f.out); err != nil {
+		return err
+	}
+	out, err := f.execute(j, args, stderr)
+	if err != nil {
+		return err
+	}
+	printTable(stdout, []*output{out})
+	if f.out != "" {
+		path := filepath.Join(f.out, "result.json")
+		if err := writeJSON(path, out); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", path)
+	}
+	return nil
+}
+
+func printTable(w io.Writer, rows []*output) {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "problem\tmode\trank\tparams\tadam ms/step\ttrain s\trel L2\tL∞\tL_rms\tL-BFGS")
+	for _, o := range rows {
+		rank := "-"
+		var ranks []string
+		for _, l := range o.Network.Layers {
+			if l.Rank > 0 {
+				ranks = append(ranks, strconv.Itoa(l.Rank))
+			}
+		}
+		if len(ranks) > 0 {
+			rank = strings.Join(ranks, ",")
+		}
+		lb := "-"
+		if o.LBFGS != nil {
+			lb = fmt.Sprintf("%d it (%s)", o.LBFGS.Iterations, o.LBFGS.Status)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%.1f\t%.3e\t%.3e\t%.3e\t%s\n", o.Problem, o.Mode, rank, o.Network.Params,
+			o.Timing.AdamMsPerStep, o.Timing.TrainS, o.Metrics.RelL2, o.Metrics.LInf, o.Metrics.RMS, lb)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,112 @@
+package problems
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/problems/ref"
+	"github.com/annsvd/annsvd/problems/sampling"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+)
+
+// Burgers point counts (DeepXDE's example).
+const (
+	BurgersDomainPoints   = 2540
+	BurgersBoundaryPoints = 80
+	BurgersInitialPoints  = 160
+	BurgersTMax           = 0.99
+)
+
+func init() {
+	Register(Entry{
+		Name:     "burgers",
+		Equation: "u_t + u·u_x − (0.01/π)·u_xx = 0, x∈[−1,1], t∈[0,0.99], u(x,0) = −sin πx, u(±1,t) = 0",
+		About: "Burgers 1-D (DeepXDE's example): soft boundary and initial losses; 2540 Hammersley interior + " +
+			"80 boundary + 160 initial points (PDE residual on all of them); reference by Cole–Hopf with " +
+			"Gauss–Hermite quadrature on DeepXDE's 256×100 grid; metric relative L2",
+		Defaults: Defaults{Widths: []int{20, 20, 20}, Activation: annsvd.ActTanh, AdamSteps: 15000, LBFGSIters: 5000, LR: 1e-3},
+		New:      Burgers,
+	})
+}
+
+// BurgersPoints samples the DeepXDE-style point sets: interior (Hammersley over
+// [−1,1]×[0,0.99]), boundary (x = ±1 at random, t Hammersley) and initial (t = 0).
+func BurgersPoints(seed uint64) (domain, boundary, initial [][]float64, err error) {
+	h, err := sampling.Hammersley(BurgersDomainPoints, 2)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, p := range h {
+		domain = append(domain, []float64{-1 + 2*p[0], BurgersTMax * p[1]})
+	}
+	rng := rand.New(rand.NewPCG(seed, 1))
+	hb, err := sampling.Hammersley1D(BurgersBoundaryPoints)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	perm := rng.Perm(len(hb))
+	for i := range hb {
+		x := -1.0
+		if rng.IntN(2) == 1 {
+			x = 1
+		}
+		boundary = append(boundary, []float64{x, BurgersTMax * hb[perm[i]]})
+	}
+	hi, err := sampling.Hammersley1D(BurgersInitialPoints)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, v := range hi {
+		initial = append(initial, []float64{-1 + 2*v, 0})
+	}
+	return domain, boundary, initial, nil
+}
+
+// Burgers builds the Burgers 1-D problem with ν = 0.01/π.
+func Burgers() (*annsvd.Problem, error) {
+	nu := ref.BurgersNu
+	return &annsvd.Problem{
+		Name:     "burgers",
+		Equation: registry["burgers"].Equation,
+		Coords:   []string{"x", "t"},
+		Terms: func(seed uint64) ([]annsvd.Term, error) {
+			dom, bc, ic, err := BurgersPoints(seed)
+			if err != nil {
+				return nil, err
+			}
+			all := append(append(append([][]float64{}, bc...), ic...), dom...)
+			return []annsvd.Term{
+				{Name: "pde", Points: all, Derivs: annsvd.Derivs{First: []int{0, 1}, Second: []int{0}},
+					Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node {
+						return Sub(Add(u.D[1], Mul(u.V, u.D[0])), MulScalar(u.DD[0], nu))
+					}},
+				{Name: "bc", Points: bc, Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node { return u.V }},
+				{Name: "ic", Points: ic, Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node {
+					return Add(u.V, Sin(MulScalar(x[0], math.Pi)))
+				}},
+			}, nil
+		},
+		Reference: burgersReference,
+	}, nil
+}
+
+func burgersReference() (*annsvd.EvalSet, error) {
+	g, err := ref.BurgersGrid(256, 100, BurgersTMax, ref.BurgersNu, ref.DefaultBurgersOrder)
+	if err != nil {
+		return nil, err
+	}
+	return GridEvalSet(g, "x", "t"), nil
+}
+
+// GridEvalSet converts a reference grid to an evaluation set (point k = i·len(T)+j).
+func GridEvalSet(g *ref.Grid2D, xName, tName string) *annsvd.EvalSet {
+	es := &annsvd.EvalSet{Grid: &annsvd.Grid{X: g.X, Y: g.T, XName: xName, YName: tName}}
+	for i, x := range g.X {
+		for j, t := range g.T {
+			es.Points = append(es.Points, []float64{x, t})
+			es.U = append(es.U, g.U[i][j])
+		}
+	}
+	return es
+}
