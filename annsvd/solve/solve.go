@@ -44,6 +44,8 @@ type Config struct {
 	Weights map[string]float64 `json:"weights,omitempty"`
 	// Progress, when set, is called after every logged step.
 	Progress func(Progress) `json:"-"`
+	// Hooks run after every Adam step, in order.
+	Hooks []Hook `json:"-"`
 }
 
 // Progress reports training progress to a display.
@@ -194,18 +196,19 @@ func NewRun(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Con
 		}
 		r.Ctx.In("loss_weights").Checked(false).VariableWithValue(fmt.Sprintf("w%d", ti), castScalar(w, cfg.DType)).SetTrainable(false)
 		r.names = append(r.names, t.Name)
-		r.inputs = append(r.inputs, columns(t.Points, dim, cfg.DType)...)
-		if t.Data != nil {
-			r.inputs = append(r.inputs, columns(t.Data, len(t.Data[0]), cfg.DType)...)
-		}
 	}
+	r.rebuildInputs()
 	for v := range r.Ctx.IterVariables() {
 		if v.Trainable {
 			r.trainVars = append(r.trainVars, v)
 		}
 	}
-	sort.Slice(r.trainVars, func(i, j int) bool { return r.trainVars[i].ScopeAndName() < r.trainVars[j].ScopeAndName() })
+	sortVars(r.trainVars)
 	return r, nil
+}
+
+func sortVars(vars []*context.Variable) {
+	sort.Slice(vars, func(i, j int) bool { return vars[i].ScopeAndName() < vars[j].ScopeAndName() })
 }
 
 func termNames(terms []annsvd.Term) string {
@@ -358,10 +361,14 @@ func (r *Run) AdamSteps(n int) error {
 	if every <= 0 {
 		every = max(1, n/200)
 	}
-	args := r.inputsAny()
 	for k := 1; k <= n; k++ {
+		if r.adamExec == nil { // invalidated by a hook
+			if err := r.buildAdam(); err != nil {
+				return err
+			}
+		}
 		t0 := time.Now()
-		outs, err := r.adamExec.Exec(args...)
+		outs, err := r.adamExec.Exec(r.inputsAny()...)
 		if err != nil {
 			return fmt.Errorf("solve: Adam step %d: %w", r.Step+1, err)
 		}
@@ -384,6 +391,11 @@ func (r *Run) AdamSteps(n int) error {
 			r.History.add(r.Step, "adam", loss, r.names, termVals, time.Since(r.start).Seconds())
 			if r.Config.Progress != nil {
 				r.Config.Progress(Progress{Phase: "adam", Step: k, Total: n, Loss: loss, Elapsed: time.Since(r.start)})
+			}
+		}
+		for _, h := range r.Config.Hooks {
+			if err := h.AfterStep(r, r.Step); err != nil {
+				return err
 			}
 		}
 	}

@@ -15,7 +15,7 @@ import (
 
 func init() { _ = os.Setenv("GOMLX_NO_AUTO_INSTALL", "1") }
 
-// poisson1D is u'' = −π² sin(πx) on [−1,1], u(±1) = 0, exact u = sin(πx).
+// poisson1D is u” = −π² sin(πx) on [−1,1], u(±1) = 0, exact u = sin(πx).
 func poisson1D() *annsvd.Problem {
 	var pts, bc [][]float64
 	for i := range 64 {
