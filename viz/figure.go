@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/annsvd/annsvd/internal/atomicio"
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"gonum.org/v1/plot"
@@ -353,41 +353,9 @@ func (f *Figure) saveFormat(path, format string, dpi int) error {
 	return writeFileAtomic(path, b)
 }
 
-// writeFileAtomic writes data to a temporary file in path's directory and
-// renames it over path, so readers never observe a partial file.
-func writeFileAtomic(path string, data []byte) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	if base == "" {
-		return fmt.Errorf("viz: write %q: path names a directory", path)
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("viz: write %q: %w", path, err)
-	}
-	name := tmp.Name()
-	defer func() {
-		if err != nil {
-			_ = os.Remove(name)
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("viz: write %q: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("viz: write %q: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("viz: write %q: %w", path, err)
-	}
-	if err = os.Chmod(name, 0o644); err != nil {
-		return fmt.Errorf("viz: write %q: %w", path, err)
-	}
-	if err = os.Rename(name, path); err != nil {
+// writeFileAtomic writes data to path atomically (internal/atomicio).
+func writeFileAtomic(path string, data []byte) error {
+	if err := atomicio.WriteFile(path, data); err != nil {
 		return fmt.Errorf("viz: write %q: %w", path, err)
 	}
 	return nil
