@@ -61,7 +61,21 @@ func NewWithConfig(config string) (b backends.Backend, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: backend %q: %s", config, oneLine(err))
 	}
+	configs.Store(b, config)
 	return b, nil
+}
+
+// configs remembers the configuration string of each backend created here.
+var configs sync.Map
+
+// Describe returns the configuration a backend was created with (e.g.
+// "go:ops_sequential,dotgeneral_small"), or its short name if it was not created by
+// this package.
+func Describe(b backends.Backend) string {
+	if c, ok := configs.Load(b); ok {
+		return c.(string)
+	}
+	return b.String()
 }
 
 var (

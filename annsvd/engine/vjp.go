@@ -17,7 +17,10 @@ var (
 // RegisterVJPs replaces GoMLX's VJP of Dot (which materialises an [N, in, out] broadcast
 // and reduces it) by the matmul form: for Z = A·B with adjoint V,
 //
-//	∂/∂A = V·Bᵀ,  ∂/∂B = Aᵀ·V.
+//	∂/∂A = V·Bᵀ,  ∂/∂B = Aᵀ·V,
+//
+// written as DotGeneral contractions so that no transpose is materialised for ∂/∂A
+// (the pure-Go backend multiplies [rows, contracted] by [cols, contracted] layouts).
 //
 // It is idempotent and called by New; the registration is process-wide (graph.VJPRegistration).
 func RegisterVJPs() {
@@ -39,7 +42,7 @@ func MatMulDotVJP(node *Node, vjps []*Node, outputShape shapes.Shape) []*Node {
 		return gomlxDotVJP(node, vjps, outputShape)
 	}
 	return []*Node{
-		Dot(v, Transpose(rhs, 0, 1)),
-		Dot(Transpose(lhs, 0, 1), v),
+		DotGeneral(v, []int{1}, nil, rhs, []int{1}, nil), // V·Bᵀ
+		DotGeneral(lhs, []int{0}, nil, v, []int{0}, nil), // Aᵀ·V
 	}
 }

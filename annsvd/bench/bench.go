@@ -1,0 +1,201 @@
+// Package bench times the Adam step of PINN presets (after warm-up) and reports the
+// median, p10 and p90 over many steps, the compile time and the peak resident memory,
+// as JSON. It is what `annsvd bench` runs, and what the README's performance tables
+// come from.
+package bench
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/annsvd/engine"
+	"github.com/annsvd/annsvd/annsvd/solve"
+	"github.com/annsvd/annsvd/problems"
+	"github.com/annsvd/annsvd/problems/sampling"
+	"github.com/gomlx/gomlx/backends"
+)
+
+// Preset is a benchmark configuration.
+type Preset struct {
+	Name    string `json:"name"`
+	Problem string `json:"problem"`
+	Widths  []int  `json:"widths"`
+	// SVD maps hidden-to-hidden indices to their modes (nil: all dense).
+	SVD map[int]annsvd.LayerSpec `json:"-"`
+	// Mode describes SVD for the report, e.g. "compact k=32 @ all".
+	Mode string `json:"mode"`
+	// Points, when > 0, replaces the PDE term's points by this many Hammersley points
+	// (Burgers) for scaling studies.
+	Points int `json:"points,omitempty"`
+}
+
+func compactAll(k int, layers ...int) map[int]annsvd.LayerSpec {
+	m := map[int]annsvd.LayerSpec{}
+	for _, l := range layers {
+		m[l] = annsvd.LayerSpec{Mode: annsvd.Compact, Rank: k}
+	}
+	return m
+}
+
+// Presets are the named benchmark configurations.
+var Presets = []Preset{
+	{Name: "burgers-20x3", Problem: "burgers", Widths: []int{20, 20, 20}, Mode: "dense"},
+	{Name: "burgers-64x4", Problem: "burgers", Widths: []int{64, 64, 64, 64}, Mode: "dense"},
+	{Name: "burgers-256x3", Problem: "burgers", Widths: []int{256, 256, 256}, Mode: "dense"},
+	{Name: "burgers-256x3-k32-middle", Problem: "burgers", Widths: []int{256, 256, 256}, SVD: compactAll(32, 1), Mode: "compact k=32 @ 1"},
+	{Name: "burgers-256x3-k32-all", Problem: "burgers", Widths: []int{256, 256, 256}, SVD: compactAll(32, 1, 2), Mode: "compact k=32 @ all"},
+	{Name: "poisson-paper-dense", Problem: "poisson-paper", Widths: []int{50, 70}, Mode: "dense"},
+	{Name: "poisson-paper-thin", Problem: "poisson-paper", Widths: []int{50, 70},
+		SVD: annsvd.DefaultSVD(annsvd.LayerSpec{Mode: annsvd.Thin, NoBias: true}), Mode: "thin"},
+	{Name: "poisson-paper-k3", Problem: "poisson-paper", Widths: []int{50, 70},
+		SVD: annsvd.DefaultSVD(annsvd.LayerSpec{Mode: annsvd.Compact, Rank: 3, NoBias: true}), Mode: "compact k=3"},
+	{Name: "poisson-paper-tau0.5", Problem: "poisson-paper", Widths: []int{50, 70},
+		SVD: annsvd.DefaultSVD(annsvd.LayerSpec{Mode: annsvd.Truncated, Threshold: 0.5, NoBias: true}), Mode: "truncated τ=0.5"},
+}
+
+// PresetNames lists the preset names.
+func PresetNames() []string {
+	var n []string
+	for _, p := range Presets {
+		n = append(n, p.Name)
+	}
+	return n
+}
+
+// Find returns a preset by name.
+func Find(name string) (Preset, error) {
+	for _, p := range Presets {
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	return Preset{}, fmt.Errorf("bench: unknown preset %q (known: %s)", name, strings.Join(PresetNames(), ", "))
+}
+
+// Result is one benchmark measurement.
+type Result struct {
+	Preset   Preset  `json:"preset"`
+	Backend  string  `json:"backend"`
+	Deriv    string  `json:"derivatives"`
+	DType    string  `json:"dtype"`
+	Params   int     `json:"params"`
+	Points   int     `json:"points"`
+	Steps    int     `json:"steps"`
+	Warmup   int     `json:"warmup"`
+	MsMedian float64 `json:"ms_median"`
+	MsP10    float64 `json:"ms_p10"`
+	MsP90    float64 `json:"ms_p90"`
+	MsMean   float64 `json:"ms_mean"`
+	// CPUMsPerStep is the process CPU time (user + system, all threads) per timed step:
+	// less sensitive than wall time to other load on the machine.
+	CPUMsPerStep float64 `json:"cpu_ms_per_step"`
+	// CompileS is the wall time of the first step (graph build + compile + one step).
+	CompileS  float64 `json:"compile_s"`
+	PeakRSSMB float64 `json:"peak_rss_mb"`
+	GoVersion string  `json:"go_version"`
+	NumCPU    int     `json:"num_cpu"`
+	When      string  `json:"when"`
+}
+
+// Options control a measurement.
+type Options struct {
+	Steps, Warmup int
+	Deriv         annsvd.DerivMethod
+	Seed          uint64
+}
+
+// Run times preset p on backend b: warm-up steps (the first compiles), then Steps timed
+// Adam steps. Peak RSS is measured from the start of this call (Linux: the process's
+// high-water mark is reset through /proc/self/clear_refs).
+func Run(b backends.Backend, p Preset, o Options) (*Result, error) {
+	if o.Steps < 1 {
+		return nil, fmt.Errorf("bench: steps %d out of range: need ≥ 1", o.Steps)
+	}
+	if o.Warmup < 1 {
+		o.Warmup = 1
+	}
+	prob, err := problems.New(p.Problem)
+	if err != nil {
+		return nil, err
+	}
+	resetPeakRSS()
+	net := annsvd.Config{Widths: p.Widths, SVD: p.SVD}
+	r, err := solve.NewRun(b, prob, net, solve.Config{Seed: o.Seed + 1, Deriv: o.Deriv, LogEvery: 1 << 30})
+	if err != nil {
+		return nil, err
+	}
+	if p.Points > 0 {
+		pts, err := sampling.Hammersley(p.Points, 2)
+		if err != nil {
+			return nil, err
+		}
+		for _, q := range pts {
+			q[0] = -1 + 2*q[0]
+			q[1] *= problems.BurgersTMax
+		}
+		if err := r.SetTermPoints(0, pts, nil); err != nil {
+			return nil, err
+		}
+	}
+	points := 0
+	for _, t := range r.Terms {
+		points += len(t.Points)
+	}
+	if err := r.AdamSteps(o.Warmup); err != nil {
+		return nil, err
+	}
+	r.AdamStepTimes = r.AdamStepTimes[:0]
+	cpu0 := cpuTime()
+	if err := r.AdamSteps(o.Steps); err != nil {
+		return nil, err
+	}
+	cpu := cpuTime() - cpu0
+	var sum time.Duration
+	for _, d := range r.AdamStepTimes {
+		sum += d
+	}
+	return &Result{
+		Preset: p, Backend: engine.Describe(b), Deriv: o.Deriv.String(), DType: r.Config.DType.String(),
+		Params: r.Net.Params(), Points: points, Steps: o.Steps, Warmup: o.Warmup,
+		MsMedian: solve.Percentile(r.AdamStepTimes, 0.5), MsP10: solve.Percentile(r.AdamStepTimes, 0.1),
+		MsP90: solve.Percentile(r.AdamStepTimes, 0.9), MsMean: float64(sum.Microseconds()) / 1000 / float64(o.Steps),
+		CPUMsPerStep: float64(cpu.Microseconds()) / 1000 / float64(o.Steps),
+		CompileS:     r.CompileTime.Seconds(), PeakRSSMB: peakRSSMB(), GoVersion: runtime.Version(), NumCPU: runtime.NumCPU(),
+		When: time.Now().UTC().Format(time.RFC3339),
+	}, nil
+}
+
+// cpuTime returns the process's user + system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSSMB returns the process's peak resident set (VmHWM) in MB, or 0 if unknown.
+func peakRSSMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				kb, _ := strconv.ParseFloat(f[1], 64)
+				return kb / 1024
+			}
+		}
+	}
+	return 0
+}
