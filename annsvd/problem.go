@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
 // Term is one loss term of a PINN: a residual r evaluated on its own point set, whose
@@ -23,6 +25,10 @@ type Term struct {
 	// Residual returns r ([N,1]) from the coordinates x (each [N,1]), the jet of u and
 	// the data columns.
 	Residual func(x []*Node, u Jet, data []*Node) *Node
+	// ResidualCtx, when set, is used instead of Residual and also sees the context, so
+	// that residuals may read (trainable) problem variables, e.g. an unknown
+	// coefficient of an inverse problem.
+	ResidualCtx func(ctx *context.Context, x []*Node, u Jet, data []*Node) *Node
 	// Weight of the term in the loss; 0 means 1.
 	Weight float64
 }
@@ -59,6 +65,10 @@ type Problem struct {
 	Transform func(x []Jet, n Jet) Jet
 	// Reference returns the evaluation set with independent reference values.
 	Reference func() (*EvalSet, error)
+	// Setup, when set, creates the problem's own variables in ctx (e.g. the log of an
+	// unknown coefficient of an inverse problem) before training; trainable ones are
+	// trained with the network. Residuals read them through Term.ResidualCtx.
+	Setup func(ctx *context.Context, dtype dtypes.DType) error
 }
 
 // Solution returns the jet of u at the coordinates x (jets) for network output n,

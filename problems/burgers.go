@@ -27,7 +27,16 @@ func init() {
 			"Gauss–Hermite quadrature on DeepXDE's 256×100 grid; metric relative L2",
 		Defaults: Defaults{Widths: []int{20, 20, 20}, Activation: annsvd.ActTanh, AdamSteps: 15000, LBFGSIters: 5000, LR: 1e-3},
 		New:      Burgers,
+		Presets:  map[string]Defaults{"accurate": BurgersAccurate},
 	})
+}
+
+// BurgersAccurate is the "accurate" preset: 5×20 tanh, float64, 3000 Adam steps
+// (lr 10⁻³) then up to 8000 L-BFGS iterations, on the default 2780 points.
+var BurgersAccurate = Defaults{
+	Widths: []int{20, 20, 20, 20, 20}, Activation: annsvd.ActTanh, AdamSteps: 3000, LBFGSIters: 8000, LR: 1e-3,
+	Float64: true,
+	Note:    "target relative L2 ≤ 5e-4 against Cole–Hopf",
 }
 
 // BurgersPoints samples the DeepXDE-style point sets: interior (Hammersley over

@@ -24,7 +24,32 @@ type Defaults struct {
 	LR         float64
 	// SVDNoBias drops the bias of SVD layers (the paper-faithful Poisson preset).
 	SVDNoBias bool
+	// Float64 trains in float64 (default float32).
+	Float64 bool
+	// Schedule is a learning-rate schedule in solve.ParseSchedule's syntax, e.g.
+	// "exp:0.9:1000" or "cosine:1e-5" (empty: constant).
+	Schedule string
+	// Weights are per-term loss weights by term name (empty: all 1).
+	Weights map[string]float64
+	// Note says what a preset is for and what it reached (for listings).
+	Note string
 }
+
+// Options are the construction options of problems that take them (see
+// Entry.NewWith); the zero value means the problem's defaults.
+type Options struct {
+	// Dim is the spatial dimension d of dimension-generic problems (poisson-nd).
+	Dim int
+	// Widths are the hidden widths the problem will be trained with, used to estimate
+	// the memory of a training step before anything is allocated.
+	Widths []int
+	// MaxMemory bounds that estimate in bytes (0: DefaultMaxMemory).
+	MaxMemory int64
+}
+
+// DefaultMaxMemory is the default bound on a problem's estimated training memory
+// (8 GiB).
+const DefaultMaxMemory int64 = 8 << 30
 
 // Entry is a catalogue entry.
 type Entry struct {
@@ -33,14 +58,53 @@ type Entry struct {
 	// About is a short description (domain, conditions, reference, points).
 	About    string
 	Defaults Defaults
-	// New builds the problem.
+	// New builds the problem with its defaults.
 	New func() (*annsvd.Problem, error)
+	// NewWith, when set, builds the problem with options (e.g. the dimension); New
+	// is then NewWith(Options{}).
+	NewWith func(Options) (*annsvd.Problem, error)
+	// Presets are named alternatives to Defaults (e.g. "accurate"); a preset replaces
+	// the defaults wholesale and command-line flags still override it.
+	Presets map[string]Defaults
+}
+
+// Build constructs the problem with opts: through NewWith when the entry takes
+// options, else through New (then only the zero Dim is accepted).
+func (e Entry) Build(opts Options) (*annsvd.Problem, error) {
+	if e.NewWith != nil {
+		return e.NewWith(opts)
+	}
+	if opts.Dim != 0 {
+		return nil, fmt.Errorf("problems: %s has a fixed dimension: option dim %d not accepted", e.Name, opts.Dim)
+	}
+	return e.New()
+}
+
+// Preset returns the named preset's defaults; "" or "default" is Defaults.
+func (e Entry) Preset(name string) (Defaults, error) {
+	if name == "" || name == "default" {
+		return e.Defaults, nil
+	}
+	d, ok := e.Presets[name]
+	if !ok {
+		known := []string{"default"}
+		for k := range e.Presets {
+			known = append(known, k)
+		}
+		sort.Strings(known[1:])
+		return Defaults{}, fmt.Errorf("problems: %s has no preset %q (known: %s)", e.Name, name, strings.Join(known, ", "))
+	}
+	return d, nil
 }
 
 var registry = map[string]Entry{}
 
 // Register adds an entry to the catalogue (panics on a duplicate name: a programming error).
 func Register(e Entry) {
+	if e.New == nil && e.NewWith != nil {
+		nw := e.NewWith
+		e.New = func() (*annsvd.Problem, error) { return nw(Options{}) }
+	}
 	if _, dup := registry[e.Name]; dup {
 		panic(fmt.Sprintf("problems: %q registered twice", e.Name))
 	}

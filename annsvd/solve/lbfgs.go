@@ -1,11 +1,15 @@
 package solve
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/annsvd/annsvd/annsvd"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"gonum.org/v1/gonum/optimize"
@@ -22,6 +26,14 @@ type LBFGSReport struct {
 	LossBefore float64 `json:"loss_before"`
 	LossAfter  float64 `json:"loss_after"`
 	WallS      float64 `json:"wall_s"`
+	// DType is the precision L-BFGS ran in.
+	DType string `json:"dtype,omitempty"`
+	// Restarts counts the restarts after line-search failures.
+	Restarts int `json:"restarts,omitempty"`
+	// Attempts describes each L-BFGS attempt (iterations, loss, reason).
+	Attempts []string `json:"attempts,omitempty"`
+	// Notes are further remarks (e.g. why the float64 copy was not used).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // NumParams returns the number of trainable scalars (the length of the flat vector).
@@ -81,7 +93,7 @@ func (r *Run) LossAndGrad() (loss float64, terms, grad []float64, err error) {
 		return 0, nil, nil, fmt.Errorf("solve: loss-and-gradient: %w", err)
 	}
 	loss = scalarOf(outs[0])
-	nt := len(r.Terms)
+	nt := len(r.names) // problem terms, then regularizers
 	for _, t := range outs[1 : 1+nt] {
 		terms = append(terms, scalarOf(t))
 	}
@@ -92,10 +104,11 @@ func (r *Run) LossAndGrad() (loss float64, terms, grad []float64, err error) {
 	return loss, terms, grad, nil
 }
 
-// lbfgsRecorder records the history at every major iteration.
+// lbfgsRecorder records the history of the owner run at every major iteration.
 type lbfgsRecorder struct {
 	r     *Run
 	total int
+	done  int // iterations of earlier attempts
 	terms []float64
 }
 
@@ -109,29 +122,113 @@ func (rec *lbfgsRecorder) Record(loc *optimize.Location, op optimize.Operation, 
 	r.Step++
 	r.History.add(r.Step, "lbfgs", loc.F, r.names, rec.terms, time.Since(r.start).Seconds())
 	if r.Config.Progress != nil {
-		r.Config.Progress(Progress{Phase: "lbfgs", Step: stats.MajorIterations, Total: rec.total, Loss: loc.F, Elapsed: time.Since(r.start)})
+		r.Config.Progress(Progress{Phase: "lbfgs", Step: rec.done + stats.MajorIterations, Total: rec.total, Loss: loc.F, Elapsed: time.Since(r.start)})
+	}
+	if r.stopRequested() {
+		return errStop
 	}
 	return nil
 }
 
-// LBFGS minimises the loss with gonum's L-BFGS (More–Thuente line search) for at most
-// iters iterations, starting from the current variables, and leaves the best point
-// found in the variables. It stops on the iteration limit, on gradient ‖g‖∞ < 1e-10, or
-// when the loss changed by less than 1e-12 (relative) over 50 iterations; the report
-// says which, or which failure (e.g. a line search that cannot make progress in the
-// model's precision).
-func (r *Run) LBFGS(iters int) (LBFGSReport, error) {
+// errStop ends gonum's minimisation when Config.Stop asks for it.
+var errStop = errors.New("stop requested (Config.Stop)")
+
+// LBFGSOptions tune the L-BFGS phase; the zero value is the default.
+type LBFGSOptions struct {
+	// ModelPrecision runs L-BFGS in the run's own dtype. By default a float32 run is
+	// optimised by L-BFGS in float64 (a shadow copy of the run: same points, weights and
+	// network; the result is copied back), because in float32 the line search stops
+	// within a few hundred iterations once the loss changes fall below the float32
+	// resolution.
+	ModelPrecision bool
+	// Restarts is how many times a line-search failure that still made progress
+	// restarts L-BFGS (fresh curvature history) from the best point (0: 3; < 0: none).
+	Restarts int
+}
+
+// LBFGS runs LBFGSWith with the default options: float64 arithmetic and up to 3
+// restarts after line-search failures.
+func (r *Run) LBFGS(iters int) (LBFGSReport, error) { return r.LBFGSWith(iters, LBFGSOptions{}) }
+
+// LBFGSWith minimises the loss with gonum's L-BFGS (More–Thuente line search) for at
+// most iters iterations in all, starting from the current variables, and leaves the
+// best point found in the variables. Config.Stop is polled after every iteration; when
+// it reports true L-BFGS stops there (best point kept) with an error wrapping
+// ErrInterrupted. An attempt stops on the iteration limit, on
+// gradient ‖g‖∞ < 1e-10, when the loss changed by less than 1e-12 (relative) over 50
+// iterations, or on a line-search failure; after a failure that still lowered the loss
+// L-BFGS restarts (up to opts.Restarts times). The report gives the iterations and
+// evaluations of all attempts, the precision used and each attempt's reason.
+func (r *Run) LBFGSWith(iters int, opts LBFGSOptions) (LBFGSReport, error) {
 	var rep LBFGSReport
 	if iters <= 0 {
 		return rep, nil
 	}
 	t0 := time.Now()
+	restarts := opts.Restarts
+	if restarts == 0 {
+		restarts = 3
+	}
+	eval := r
+	rep.DType = r.Config.DType.String()
+	if !opts.ModelPrecision && r.Config.DType != dtypes.Float64 {
+		s, err := r.float64Shadow()
+		if err != nil {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("float64 copy unavailable (%v): L-BFGS in %s", err, r.Config.DType))
+		} else {
+			eval, rep.DType = s, dtypes.Float64.String()
+		}
+	}
+	rec := &lbfgsRecorder{r: r, total: iters}
+	first := true
+	for attempt := 0; ; attempt++ {
+		a, err := eval.lbfgsAttempt(iters-rec.done, rec)
+		if err != nil {
+			return rep, err
+		}
+		if first {
+			rep.LossBefore, first = a.LossBefore, false
+		}
+		rep.Iterations += a.Iterations
+		rep.FuncEvals += a.FuncEvals
+		rep.GradEvals += a.GradEvals
+		rep.Status, rep.Reason, rep.LossAfter = a.Status, a.Reason, a.LossAfter
+		rep.Attempts = append(rep.Attempts, fmt.Sprintf("%d iterations, loss %.6g → %.6g: %s", a.Iterations, a.LossBefore, a.LossAfter, a.Reason))
+		rec.done += a.Iterations
+		if r.stopped {
+			rep.Reason = fmt.Sprintf("interrupted after %d of %d iterations", rec.done, iters)
+			break
+		}
+		progressed := a.LossAfter < a.LossBefore*(1-1e-9)
+		if r.stopped || a.Status != optimize.Failure.String() || rec.done >= iters || attempt >= restarts || !progressed {
+			break
+		}
+		rep.Restarts++
+	}
+	if rec.done < iters && rep.Status == optimize.Failure.String() && !r.stopped {
+		rep.Reason += fmt.Sprintf(" (stopped after %d restarts at %d of %d iterations)", rep.Restarts, rec.done, iters)
+	}
+	if eval != r {
+		if err := copyNetVars(r, eval); err != nil {
+			return rep, err
+		}
+	}
+	rep.WallS = time.Since(t0).Seconds()
+	if r.stopped {
+		return rep, fmt.Errorf("solve: %w after L-BFGS iteration %d (step %d)", ErrInterrupted, rec.done, r.Step)
+	}
+	return rep, nil
+}
+
+// lbfgsAttempt runs one gonum L-BFGS minimisation on r (which may be a float64 shadow
+// of rec.r) and leaves the best point in r's variables.
+func (r *Run) lbfgsAttempt(iters int, rec *lbfgsRecorder) (LBFGSReport, error) {
+	var rep LBFGSReport
 	x0 := r.FlatParams()
 	// Cache: gonum asks for F and G at the same x separately.
 	var lastX []float64
 	var lastF float64
 	var lastG []float64
-	rec := &lbfgsRecorder{r: r, total: iters}
 	var evalErr error
 	eval := func(x []float64) (float64, []float64) {
 		if lastX != nil && equal(lastX, x) {
@@ -157,6 +254,9 @@ func (r *Run) LBFGS(iters int) (LBFGSReport, error) {
 		Grad: func(grad, x []float64) { _, g := eval(x); copy(grad, g) },
 	}
 	f0, _ := eval(x0)
+	if evalErr != nil {
+		return rep, evalErr
+	}
 	rep.LossBefore = f0
 	settings := &optimize.Settings{
 		MajorIterations:   iters,
@@ -166,9 +266,11 @@ func (r *Run) LBFGS(iters int) (LBFGSReport, error) {
 	}
 	method := &optimize.LBFGS{Store: r.Config.LBFGSHistory, Linesearcher: &optimize.MoreThuente{}}
 	res, err := optimize.Minimize(problem, x0, settings, method)
-	rep.WallS = time.Since(t0).Seconds()
 	if evalErr != nil {
 		return rep, evalErr
+	}
+	if res == nil && rec.r.stopped {
+		return rep, r.SetFlatParams(x0)
 	}
 	if res == nil {
 		return rep, fmt.Errorf("solve: L-BFGS: %w", err)
@@ -176,7 +278,9 @@ func (r *Run) LBFGS(iters int) (LBFGSReport, error) {
 	rep.Iterations, rep.FuncEvals, rep.GradEvals = res.Stats.MajorIterations, res.Stats.FuncEvaluations, res.Stats.GradEvaluations
 	rep.Status = res.Status.String()
 	rep.Reason = describeStatus(res.Status, iters)
-	if err != nil {
+	if rec.r.stopped {
+		rep.Reason = "interrupted (Config.Stop)"
+	} else if err != nil {
 		rep.Reason = fmt.Sprintf("%s: %v", rep.Reason, err)
 	}
 	// Keep the best point found (res.X); never end worse than we started.
@@ -189,6 +293,57 @@ func (r *Run) LBFGS(iters int) (LBFGSReport, error) {
 	}
 	rep.LossAfter = math.Min(res.F, f0)
 	return rep, nil
+}
+
+// float64Shadow returns a float64 copy of the run: the same problem, current term
+// points, loss weights and network variables.
+func (r *Run) float64Shadow() (*Run, error) {
+	cfg := r.Config
+	cfg.DType, cfg.Hooks, cfg.Progress, cfg.Weights = dtypes.Float64, nil, nil, nil
+	netCfg := r.Net.Config
+	netCfg.DType = dtypes.Float64
+	s, err := NewRun(r.Backend, r.Problem, netCfg, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Terms) != len(r.Terms) {
+		return nil, fmt.Errorf("solve: float64 copy has %d terms, want %d", len(s.Terms), len(r.Terms))
+	}
+	s.Terms = slices.Clone(r.Terms)
+	s.rebuildInputs()
+	for _, name := range r.names {
+		w, err := r.Weight(name)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.SetWeight(name, w); err != nil {
+			return nil, err
+		}
+	}
+	if err := copyNetVars(s, r); err != nil {
+		return nil, err
+	}
+	s.Invalidate()
+	return s, nil
+}
+
+// copyNetVars copies the values of the network variables of src into dst (same
+// scopes, names and shapes), converting to dst's dtype.
+func copyNetVars(dst, src *Run) error {
+	for v := range src.Ctx.IterVariables() {
+		if !strings.HasPrefix(v.Scope(), "/"+annsvd.NetScope) || !v.HasValue() {
+			continue
+		}
+		d := dst.Ctx.InspectVariable(v.Scope(), v.Name())
+		if d == nil || !slices.Equal(d.Shape().Dimensions, v.Shape().Dimensions) {
+			return fmt.Errorf("solve: variable %s has no counterpart of shape %v", v.ScopeAndName(), v.Shape().Dimensions)
+		}
+		t := tensorOf(annsvd.TensorFloat64s(v.MustValue()), dst.Config.DType, v.Shape().Dimensions...)
+		if err := d.SetValue(t); err != nil {
+			return fmt.Errorf("solve: setting %s: %w", v.ScopeAndName(), err)
+		}
+	}
+	return nil
 }
 
 func describeStatus(s optimize.Status, iters int) string {

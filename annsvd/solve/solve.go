@@ -46,7 +46,36 @@ type Config struct {
 	Progress func(Progress) `json:"-"`
 	// Hooks run after every Adam step, in order.
 	Hooks []Hook `json:"-"`
+	// Regularizers are parameter-only loss terms added (already weighted) to the loss
+	// and reported in the history under their names, after the problem's terms.
+	Regularizers []Regularizer `json:"-"`
+	// RollbackEvery keeps an in-memory copy of all variables every this many global
+	// steps (default 100): a non-finite Adam step rolls back to the latest copy (see
+	// AdamSteps).
+	RollbackEvery int `json:"rollback_every,omitempty"`
+	// MaxRollbacks is the number of rollbacks after which a non-finite step stops the
+	// run (default DefaultMaxRollbacks; negative: stop at the first non-finite step).
+	MaxRollbacks int `json:"max_rollbacks,omitempty"`
+	// ResumeFrom, when set, makes Train restore the latest checkpoint under this
+	// directory (see Run.Restore) and train only the remaining Adam steps and L-BFGS
+	// iterations of the budget.
+	ResumeFrom string `json:"resume_from,omitempty"`
+	// Stop, when set, is polled after every Adam step and L-BFGS iteration; when it
+	// returns true training stops there with an error wrapping ErrInterrupted (the
+	// variables hold the state after that step).
+	Stop func() bool `json:"-"`
 }
+
+// Rollback defaults (see Config.RollbackEvery, Config.MaxRollbacks, Run.AdamSteps).
+const (
+	DefaultRollbackEvery = 100
+	DefaultMaxRollbacks  = 5
+	// RollbackLRFactor multiplies the learning rate at each rollback: η ← η/2.
+	RollbackLRFactor = 0.5
+)
+
+// ErrInterrupted is wrapped by the error of a run stopped by Config.Stop.
+var ErrInterrupted = errors.New("training interrupted")
 
 // Progress reports training progress to a display.
 type Progress struct {
@@ -73,6 +102,9 @@ func (c Config) Validate() error {
 	if c.LogEvery < 0 {
 		return fmt.Errorf("solve: log-every %d out of range: need ≥ 1", c.LogEvery)
 	}
+	if c.RollbackEvery < 0 {
+		return fmt.Errorf("solve: rollback-every %d out of range: need ≥ 1", c.RollbackEvery)
+	}
 	if c.DType != dtypes.InvalidDType && c.DType != dtypes.Float32 && c.DType != dtypes.Float64 {
 		return fmt.Errorf("solve: dtype %s not supported (allowed: float32, float64)", c.DType)
 	}
@@ -93,6 +125,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DType == dtypes.InvalidDType {
 		c.DType = dtypes.Float32
+	}
+	if c.RollbackEvery == 0 {
+		c.RollbackEvery = DefaultRollbackEvery
+	}
+	if c.MaxRollbacks == 0 {
+		c.MaxRollbacks = DefaultMaxRollbacks
 	}
 	return c
 }
@@ -134,6 +172,13 @@ type Run struct {
 	History History
 	// Step is the global step count (Adam steps plus L-BFGS iterations so far).
 	Step int
+	// ResumedFrom is the checkpoint the run was restored from ("" if none).
+	ResumedFrom string
+	// Rollbacks counts the rollbacks after non-finite steps (see AdamSteps).
+	Rollbacks int
+
+	adamDone int // Adam steps among Step
+	stopped  bool
 
 	inputs    []*tensors.Tensor
 	names     []string
@@ -170,6 +215,11 @@ func NewRun(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Con
 	if err != nil {
 		return nil, err
 	}
+	if p.Setup != nil {
+		if err := p.Setup(r.Ctx, cfg.DType); err != nil {
+			return nil, err
+		}
+	}
 	for name := range cfg.Weights {
 		if !slices.ContainsFunc(terms, func(t annsvd.Term) bool { return t.Name == name }) {
 			return nil, fmt.Errorf("solve: weight for unknown term %q (terms: %s)", name, termNames(terms))
@@ -196,6 +246,12 @@ func NewRun(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Con
 		}
 		r.Ctx.In("loss_weights").Checked(false).VariableWithValue(fmt.Sprintf("w%d", ti), castScalar(w, cfg.DType)).SetTrainable(false)
 		r.names = append(r.names, t.Name)
+	}
+	for _, reg := range cfg.Regularizers {
+		if reg.Loss == nil || reg.Name == "" || slices.Contains(r.names, reg.Name) {
+			return nil, fmt.Errorf("solve: regularizer %q needs a unique non-empty name and a Loss (terms: %v)", reg.Name, r.names)
+		}
+		r.names = append(r.names, reg.Name)
 	}
 	r.rebuildInputs()
 	for v := range r.Ctx.IterVariables() {
@@ -278,7 +334,12 @@ func (r *Run) LossGraph(ctx *context.Context, inputs []*Node) (total *Node, term
 			off += k
 		}
 		u := r.solution(ctx, x, t.Derivs)
-		res := t.Residual(x, u, data)
+		var res *Node
+		if t.ResidualCtx != nil {
+			res = t.ResidualCtx(ctx, x, u, data)
+		} else {
+			res = t.Residual(x, u, data)
+		}
 		l := ReduceAllMean(Square(res))
 		terms = append(terms, l)
 		w := ctx.In("loss_weights").GetVariable(fmt.Sprintf("w%d", ti))
@@ -291,6 +352,11 @@ func (r *Run) LossGraph(ctx *context.Context, inputs []*Node) (total *Node, term
 		} else {
 			total = Add(total, wl)
 		}
+	}
+	for _, reg := range r.Config.Regularizers {
+		l := reg.Loss(ctx, g)
+		terms = append(terms, l)
+		total = Add(total, l)
 	}
 	return total, terms
 }
@@ -345,9 +411,19 @@ func (r *Run) inputsAny() []any {
 	return a
 }
 
-// AdamSteps runs n full-batch Adam steps, recording the history every LogEvery steps
-// and at the last one. A non-finite loss or gradient stops the run with an error
-// wrapping ErrNonFinite.
+// AdamSteps runs n full-batch Adam steps, recording the history at every global step
+// that is a multiple of LogEvery, at step 1 and at the last step.
+//
+// Divergence: every Config.RollbackEvery global steps (and at the start) the values of
+// all variables are copied in memory. A non-finite loss or gradient rolls the run back
+// to that copy (variables, Adam moments and step counters, step count and history),
+// multiplies the learning rate by RollbackLRFactor (η ← η/2), records an event in
+// History.Events and continues. After Config.MaxRollbacks rollbacks within this call a
+// non-finite step stops the run with an error wrapping ErrNonFinite that names the
+// last good step (and the last checkpoint, if a Checkpointer hook wrote one).
+//
+// When Config.Stop reports true after a step, AdamSteps returns an error wrapping
+// ErrInterrupted.
 func (r *Run) AdamSteps(n int) error {
 	if n <= 0 {
 		return nil
@@ -359,9 +435,19 @@ func (r *Run) AdamSteps(n int) error {
 	}
 	every := r.Config.LogEvery
 	if every <= 0 {
-		every = max(1, n/200)
+		total := r.Config.AdamSteps
+		if total <= 0 {
+			total = n
+		}
+		every = max(1, total/200)
 	}
-	for k := 1; k <= n; k++ {
+	start, target := r.Step, r.Step+n
+	good, err := r.snapshot()
+	if err != nil {
+		return err
+	}
+	rollbacks := 0
+	for r.Step < target {
 		if r.adamExec == nil { // invalidated by a hook
 			if err := r.buildAdam(); err != nil {
 				return err
@@ -379,18 +465,37 @@ func (r *Run) AdamSteps(n int) error {
 		}
 		r.AdamStepTimes = append(r.AdamStepTimes, time.Since(t0))
 		r.Step++
+		r.adamDone++
 		loss := scalarOf(outs[0])
 		termVals := make([]float64, len(outs)-2)
 		for i := range termVals {
 			termVals[i] = scalarOf(outs[i+2])
 		}
 		if scalarOf(outs[1]) != 1 || math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return fmt.Errorf("solve: %w at Adam step %d: loss %v (%s)", ErrNonFinite, r.Step, loss, r.describe(termVals))
+			err := fmt.Errorf("solve: %w at Adam step %d: loss %v (%s)", ErrNonFinite, r.Step, loss, r.describe(termVals))
+			if rollbacks >= max(0, r.Config.MaxRollbacks) {
+				return fmt.Errorf("%w; stopped after %d rollbacks, last good state: step %d%s",
+					err, rollbacks, good.step, r.lastCheckpoint())
+			}
+			lr := r.LR() * RollbackLRFactor
+			bad := r.Step
+			if err := r.rollback(good); err != nil {
+				return err
+			}
+			if err := r.SetLR(lr); err != nil {
+				return err
+			}
+			rollbacks++
+			r.Rollbacks++
+			r.History.Events = append(r.History.Events, fmt.Sprintf(
+				"step %d: non-finite loss %v; rolled back to step %d, learning rate ×%g → %g (rollback %d of %d)",
+				bad, loss, good.step, RollbackLRFactor, lr, rollbacks, r.Config.MaxRollbacks))
+			continue
 		}
-		if k%every == 0 || k == n || k == 1 {
+		if r.Step%every == 0 || r.Step == target || r.Step == 1 {
 			r.History.add(r.Step, "adam", loss, r.names, termVals, time.Since(r.start).Seconds())
 			if r.Config.Progress != nil {
-				r.Config.Progress(Progress{Phase: "adam", Step: k, Total: n, Loss: loss, Elapsed: time.Since(r.start)})
+				r.Config.Progress(Progress{Phase: "adam", Step: r.Step - start, Total: n, Loss: loss, Elapsed: time.Since(r.start)})
 			}
 		}
 		for _, h := range r.Config.Hooks {
@@ -398,6 +503,81 @@ func (r *Run) AdamSteps(n int) error {
 				return err
 			}
 		}
+		if r.Step%max(1, r.Config.RollbackEvery) == 0 {
+			if good, err = r.snapshot(); err != nil {
+				return err
+			}
+		}
+		if r.stopRequested() {
+			return fmt.Errorf("solve: %w after Adam step %d", ErrInterrupted, r.Step)
+		}
+	}
+	return nil
+}
+
+func (r *Run) stopRequested() bool {
+	if r.Config.Stop != nil && r.Config.Stop() {
+		r.stopped = true
+	}
+	return r.stopped
+}
+
+// lastCheckpoint names the last checkpoint written by a Checkpointer hook, if any.
+func (r *Run) lastCheckpoint() string {
+	for _, h := range r.Config.Hooks {
+		if c, ok := h.(*Checkpointer); ok && c.Last != "" {
+			return " (last checkpoint " + c.Last + ")"
+		}
+	}
+	return ""
+}
+
+// state is an in-memory copy of a run's variables and counters.
+type state struct {
+	step, adamDone int
+	history        int // number of history records
+	values         map[*context.Variable]*tensors.Tensor
+}
+
+func (r *Run) snapshot() (*state, error) {
+	s := &state{step: r.Step, adamDone: r.adamDone, history: len(r.History.Step), values: map[*context.Variable]*tensors.Tensor{}}
+	for v := range r.Ctx.IterVariables() {
+		if !v.HasValue() {
+			continue
+		}
+		t, err := v.MustValue().LocalClone()
+		if err != nil {
+			return nil, fmt.Errorf("solve: copying %s: %w", v.ScopeAndName(), err)
+		}
+		s.values[v] = t
+	}
+	return s, nil
+}
+
+// rollback restores a snapshot. Variables created after it (Adam's moments and step
+// counters, when the snapshot precedes the first step) are reset to zero, their
+// initial value.
+func (r *Run) rollback(s *state) error {
+	for v := range r.Ctx.IterVariables() {
+		var t *tensors.Tensor
+		if saved, ok := s.values[v]; ok {
+			var err error
+			if t, err = saved.LocalClone(); err != nil {
+				return fmt.Errorf("solve: rollback of %s: %w", v.ScopeAndName(), err)
+			}
+		} else {
+			t = tensors.FromShape(v.Shape()) // zeros
+		}
+		if err := v.SetValue(t); err != nil {
+			return fmt.Errorf("solve: rollback of %s: %w", v.ScopeAndName(), err)
+		}
+	}
+	r.Step, r.adamDone = s.step, s.adamDone
+	h := &r.History
+	k := s.history
+	h.Step, h.Phase, h.Loss, h.WallS = h.Step[:k], h.Phase[:k], h.Loss[:k], h.WallS[:k]
+	for name, vals := range h.Terms {
+		h.Terms[name] = vals[:k]
 	}
 	return nil
 }

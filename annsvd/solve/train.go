@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/annsvd/engine"
 	"github.com/gomlx/gomlx/backends"
 )
 
@@ -29,6 +30,18 @@ type Result struct {
 	Sigma map[string][]float64 `json:"sigma,omitempty"`
 	// Orthogonality holds ‖UᵀU − I‖_F and ‖VᵀV − I‖_F of each SVD layer at the end.
 	Orthogonality map[string][2]float64 `json:"orthogonality,omitempty"`
+	// Step is the global step reached (Adam steps plus L-BFGS iterations).
+	Step int `json:"step"`
+	// Interrupted is true when Config.Stop ended training early.
+	Interrupted bool `json:"interrupted,omitempty"`
+	// ResumedFrom is the checkpoint the run continued from ("" if none).
+	ResumedFrom string `json:"resumed_from,omitempty"`
+	// Rollbacks counts the rollbacks after non-finite steps.
+	Rollbacks int `json:"rollbacks,omitempty"`
+	// Reference is the evaluation set the metrics were computed on and Prediction the
+	// network's u on its points (set by Train; not part of the JSON).
+	Reference  *annsvd.EvalSet `json:"-"`
+	Prediction []float64       `json:"-"`
 }
 
 // NetworkReport describes the trained network.
@@ -69,13 +82,13 @@ func Percentile(d []time.Duration, p float64) float64 {
 func (r *Run) Report() *Result {
 	res := &Result{
 		Problem:  r.Problem.Name,
-		Backend:  r.Backend.String(),
+		Backend:  engine.Describe(r.Backend),
 		DType:    r.Config.DType.String(),
 		Deriv:    r.Config.Deriv.String(),
 		Settings: r.Config,
 		Network: NetworkReport{Inputs: r.Net.Inputs, Widths: r.Net.Widths, Outputs: r.Net.Outputs,
 			Activation: r.Net.Activation.String(), Layers: r.Net.Layers, Params: r.Net.Params(), MAdds: r.Net.MAdds()},
-		History: r.History,
+		History: r.History, Step: r.Step, ResumedFrom: r.ResumedFrom, Rollbacks: r.Rollbacks, Interrupted: r.stopped,
 	}
 	steps := r.AdamStepTimes
 	if len(steps) > 1 {
@@ -101,19 +114,29 @@ func (r *Run) Report() *Result {
 	return res
 }
 
-// Train runs the whole pipeline: sample, build, Adam, L-BFGS, evaluate against the
-// problem's reference. On a training error it still returns the run (for inspection)
-// and the partial result.
+// Train runs the whole pipeline: sample, build, (restore the checkpoint of
+// Config.ResumeFrom,) Adam, L-BFGS, evaluate against the problem's reference. A resumed
+// run trains only what remains of the budget: Config.AdamSteps minus the Adam steps in
+// the checkpoint, then the L-BFGS iterations not yet done. On a training error it still
+// returns the run (for inspection) and the partial result; when Config.Stop interrupts
+// training the result is evaluated at the current state, marked Interrupted, and the
+// error wraps ErrInterrupted.
 func Train(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Config) (*Result, *Run, error) {
 	r, err := NewRun(b, p, netCfg, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
+	if cfg.ResumeFrom != "" {
+		if err := r.Restore(cfg.ResumeFrom); err != nil {
+			return nil, r, err
+		}
+	}
 	t0 := time.Now()
-	err = r.AdamSteps(r.Config.AdamSteps)
+	err = r.AdamSteps(max(0, r.Config.AdamSteps-r.adamDone))
 	var rep LBFGSReport
-	if err == nil && r.Config.LBFGSIters > 0 {
-		rep, err = r.LBFGS(r.Config.LBFGSIters)
+	lbfgsLeft := max(0, r.Config.LBFGSIters-(r.Step-r.adamDone))
+	if err == nil && lbfgsLeft > 0 {
+		rep, err = r.LBFGS(lbfgsLeft)
 	}
 	train := time.Since(t0)
 	res := r.Report()
@@ -122,14 +145,17 @@ func Train(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Conf
 		res.LBFGS = &rep
 		res.Timing.LBFGSS = rep.WallS
 	}
+	if err != nil && !errors.Is(err, ErrInterrupted) {
+		return res, r, err
+	}
+	m, ref, pred, eerr := r.Evaluate()
+	if eerr != nil {
+		return res, r, eerr
+	}
+	res.Metrics, res.Reference, res.Prediction = m, ref, pred
 	if err != nil {
 		return res, r, err
 	}
-	m, _, _, err := r.Evaluate()
-	if err != nil {
-		return res, r, err
-	}
-	res.Metrics = m
 	if math.IsNaN(m.RelL2) {
 		return res, r, errors.New("solve: prediction is NaN on the reference set")
 	}

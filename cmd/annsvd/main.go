@@ -4,6 +4,11 @@
 //	annsvd train    -problem burgers -mode compact -rank 8 -adam 2000 -lbfgs 500 -out DIR
 //	annsvd compare  -problem poisson-paper           # dense vs thin, top-k and threshold
 //	annsvd problems                                  # the PDE catalogue
+//	annsvd figures  -out DIR [-quick]                # figures (SVG, PDF, PNG) + DIR/index.md
+//	annsvd study    -problem poisson-paper -out DIR [-quick]   # resumable rank study
+//	annsvd study transfer                            # frozen-U,V transfer across a source parameter
+//	annsvd adapt    -experiment rank|ortho           # adaptive rank, orthogonality control
+//	annsvd inverse  -obs 2000 -noise 0.01            # Burgers: learn ν from noisy data
 //
 // The backend comes from $GOMLX_BACKEND (default: the pure-Go backend, see
 // annsvd/engine). Run "annsvd COMMAND -h" for each command's flags.
@@ -31,6 +36,11 @@ func init() {
 		{"train", "train one PINN and write DIR/result.json", runTrain},
 		{"compare", "train the same problem with several modes and print a table", runCompare},
 		{"problems", "list the PDE catalogue with equations and defaults", runProblems},
+		{"bench", "time the Adam step of benchmark presets (JSON out)", runBench},
+		{"figures", "run the experiments behind the figures; write SVG+PDF+PNG and index.md to -out DIR", runFigures},
+		{"adapt", "adaptive rank (vs dense and fixed rank) and orthogonality control experiments", runAdapt},
+		{"inverse", "Burgers with unknown viscosity ν learned from noisy observations (dense vs SVD)", runInverse},
+		{"study", "rank study: modes × ranks × seeds vs dense, resumable (study transfer: frozen-basis transfer)", runStudy},
 	}
 }
 
@@ -59,6 +69,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 				return 0
 			}
 			fmt.Fprintf(stderr, "annsvd %s: %s\n", c.name, firstLine(err.Error()))
+			var ie interruptedError
+			if errors.As(err, &ie) {
+				return 130
+			}
 			var ue usageError
 			if errors.As(err, &ue) {
 				return 2
@@ -66,7 +80,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	fmt.Fprintf(stderr, "annsvd: unknown command %q (commands: %s)\n", args[0], commandNames())
+	fmt.Fprintf(stderr, "annsvd %q: unknown command (commands: %s)\n", args[0], commandNames())
 	return 2
 }
 

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	"github.com/annsvd/annsvd/problems"
 )
@@ -17,8 +19,34 @@ func runProblems(args []string, stdout, stderr io.Writer) error {
 	for _, name := range problems.Names() {
 		e, _ := problems.Get(name)
 		d := e.Defaults
-		fmt.Fprintf(stdout, "%s\n  %s\n  %s\n  defaults: widths %v, %s, Adam %d steps (lr %g), L-BFGS %d iterations\n\n",
-			e.Name, e.Equation, e.About, d.Widths, d.Activation, d.AdamSteps, d.LR, d.LBFGSIters)
+		fmt.Fprintf(stdout, "%s\n  %s\n  %s\n  defaults: %s\n", e.Name, e.Equation, e.About, describeDefaults(d))
+		for _, pn := range slices.Sorted(maps.Keys(e.Presets)) {
+			fmt.Fprintf(stdout, "  preset %s: %s\n", pn, describeDefaults(e.Presets[pn]))
+			if n := e.Presets[pn].Note; n != "" {
+				fmt.Fprintf(stdout, "    %s\n", n)
+			}
+		}
+		fmt.Fprintln(stdout)
 	}
 	return nil
+}
+
+// describeDefaults renders a problem's defaults or preset on one line.
+func describeDefaults(d problems.Defaults) string {
+	s := fmt.Sprintf("widths %v, %s, Adam %d steps (lr %g", d.Widths, d.Activation, d.AdamSteps, d.LR)
+	if d.Schedule != "" {
+		s += ", schedule " + d.Schedule
+	}
+	s += fmt.Sprintf("), L-BFGS %d iterations", d.LBFGSIters)
+	if d.Float64 {
+		s += ", float64"
+	}
+	if len(d.Weights) > 0 {
+		var w []string
+		for _, k := range slices.Sorted(maps.Keys(d.Weights)) {
+			w = append(w, fmt.Sprintf("%s=%g", k, d.Weights[k]))
+		}
+		s += fmt.Sprintf(", weights %v", w)
+	}
+	return s
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -32,6 +31,8 @@ type trainFlags struct {
 	adam, lbfgs, logEvery                                           int
 	seed                                                            int64
 	lr                                                              float64
+	px                                                              problemFlags
+	rel                                                             reliabilityFlags
 }
 
 func newTrainFlags(name string, withMode bool) *trainFlags {
@@ -57,6 +58,10 @@ func newTrainFlags(name string, withMode bool) *trainFlags {
 	fs.IntVar(&f.logEvery, "log-every", 0, "record the loss history every N steps (default: ~200 records)")
 	fs.StringVar(&f.out, "out", "", "output directory for result.json (created if missing; nothing is written on error)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
+	f.px.register(fs)
+	if withMode { // train only
+		f.rel.register(fs)
+	}
 	fs.SetOutput(io.Discard)
 	return f
 }
@@ -111,7 +116,10 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	d := entry.Defaults
+	d, err := f.px.defaults(entry)
+	if err != nil {
+		return nil, err
+	}
 	j := &job{entry: entry, spec: spec}
 	widths := d.Widths
 	if f.widths != "" {
@@ -156,6 +164,12 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 		return nil, usageError{fmt.Errorf("-seed %d out of range: need ≥ 0", f.seed)}
 	}
 	j.train.Seed = uint64(f.seed)
+	if err := f.px.apply(f, d, &j.train); err != nil {
+		return nil, err
+	}
+	if d.Float64 && !f.isSet("dtype") {
+		f.dtype = "float64"
+	}
 	switch f.dtype {
 	case "float32":
 		j.train.DType = dtypes.Float32
@@ -176,29 +190,14 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, usageError{err}
 	}
-	hh := len(widths) - 1
-	if f.svdLayers == "all" {
-		for i := 1; i <= hh; i++ {
-			j.layers = append(j.layers, i)
-		}
-	} else if j.layers, err = parseInts("svd-layers", f.svdLayers); err != nil {
+	svd, layers, err := parseSVDLayers(f.svdLayers, spec, widths)
+	if err != nil {
 		return nil, err
 	}
-	svd := map[int]annsvd.LayerSpec{}
-	if spec.Mode != annsvd.Dense {
-		if hh < 1 {
-			return nil, usageError{fmt.Errorf("-widths %v has no hidden-to-hidden map to factorise: need ≥ 2 hidden layers", widths)}
-		}
-		for _, l := range j.layers {
-			if l < 1 || l > hh {
-				return nil, usageError{fmt.Errorf("-svd-layers %q: layer %d out of range [1, %d]", f.svdLayers, l, hh)}
-			}
-			svd[l] = spec
-		}
-	}
+	j.layers = layers
 	j.net = annsvd.Config{Widths: widths, Activation: act, Outputs: 1, SVD: svd}
-	if j.problem, err = entry.New(); err != nil {
-		return nil, err
+	if j.problem, err = entry.Build(problems.Options{Dim: f.px.dim, Widths: widths}); err != nil {
+		return nil, usageError{err}
 	}
 	// Build the network once to validate ranks/thresholds against the actual layers.
 	if _, err := solve.CheckNetwork(j.problem, j.net, j.train); err != nil {
@@ -283,6 +282,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := f.parse(args, stderr); err != nil {
 		return err
 	}
+	if err := f.checkNotEmpty(); err != nil {
+		return err
+	}
 	mode, err := annsvd.ParseMode(f.mode)
 	if err != nil {
 		return usageError{err}
@@ -298,22 +300,18 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := prepareOut(f.out); err != nil {
-		return err
-	}
-	out, err := f.execute(j, args, stderr)
+	ck, err := f.rel.apply(f, j)
 	if err != nil {
 		return err
 	}
-	printTable(stdout, []*output{out})
-	if f.out != "" {
-		path := filepath.Join(f.out, "result.json")
-		if err := writeJSON(path, out); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", path)
+	b, err := engine.New()
+	if err != nil {
+		return err
 	}
-	return nil
+	if err := prepareOut(f.out); err != nil {
+		return err
+	}
+	return f.trainAndWrite(j, b, ck, args, stdout, stderr)
 }
 
 func printTable(w io.Writer, rows []*output) {

@@ -1,0 +1,581 @@
+package solve
+
+// Checkpoints are directories DIR/ckpt-<step>/ holding
+//
+//   - variables.npz: every context variable (network, loss weights, Adam moments and
+//     step counters, learning rate), one NumPy array per variable named by its scope
+//     and name without the leading "/" (e.g. "net/layer_1/u",
+//     "AdamOptimizer/net/layer_1/u_1st_moment", "global_step"), in its own dtype
+//     (float32, float64 or int64), so checkpoints can be inspected with numpy.load;
+//   - state.json: the step, the history, the current learning rate, the run's settings
+//     (problem, network, training configuration) and the list of variables.
+//
+// A checkpoint is written into a temporary directory (each file written to a temporary
+// name, fsynced and renamed), which is then renamed to ckpt-<step> and the parent
+// directory fsynced: a crash never leaves a directory named ckpt-<step> that is not
+// complete.
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/annsvd/npy"
+	"github.com/annsvd/annsvd/internal/atomicio"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+const (
+	checkpointFormat = 1
+	// CheckpointPrefix starts the name of every checkpoint directory: ckpt-<step>.
+	CheckpointPrefix = "ckpt-"
+	ckptVariables    = "variables.npz"
+	ckptState        = "state.json"
+	// DefaultKeep is the number of checkpoints a Checkpointer keeps by default.
+	DefaultKeep = 3
+)
+
+// Checkpointer is a Hook that saves a checkpoint of the run every Every Adam steps
+// into Dir (created if missing), keeping the Keep most recent ones (default
+// DefaultKeep). Call Save for a final checkpoint (e.g. when training is interrupted).
+type Checkpointer struct {
+	// Dir is the directory holding the ckpt-<step> directories.
+	Dir string
+	// Every is the interval in global steps (≥ 1; 0 saves only on explicit Save).
+	Every int
+	// Keep is the number of most recent checkpoints kept (default DefaultKeep).
+	Keep int
+	// Last is the path of the last checkpoint written ("" before the first).
+	Last string
+}
+
+// AfterStep saves a checkpoint when step is a multiple of Every.
+func (c *Checkpointer) AfterStep(r *Run, step int) error {
+	if c.Every > 0 && step%c.Every == 0 {
+		_, err := c.Save(r)
+		return err
+	}
+	return nil
+}
+
+// Save writes a checkpoint of the run's current state now and returns its path.
+func (c *Checkpointer) Save(r *Run) (string, error) {
+	keep := c.Keep
+	if keep <= 0 {
+		keep = DefaultKeep
+	}
+	p, err := r.SaveCheckpoint(c.Dir, keep)
+	if err == nil {
+		c.Last = p
+	}
+	return p, err
+}
+
+// runSettings are the settings a checkpoint must agree on with the run restoring it.
+type runSettings struct {
+	Problem    string         `json:"problem"`
+	Coords     []string       `json:"coords"`
+	Terms      []string       `json:"terms"`
+	Inputs     int            `json:"inputs"`
+	Outputs    int            `json:"outputs"`
+	Widths     []int          `json:"widths"`
+	Activation string         `json:"activation"`
+	DType      string         `json:"dtype"`
+	Deriv      string         `json:"deriv"`
+	Seed       uint64         `json:"seed"`
+	NetSeed    uint64         `json:"net_seed"`
+	Layers     []layerSetting `json:"layers"`
+}
+
+type layerSetting struct {
+	Name      string  `json:"name"`
+	Mode      string  `json:"mode"`
+	Rank      int     `json:"rank"`
+	Threshold float64 `json:"threshold,omitempty"`
+	Relative  bool    `json:"relative,omitempty"`
+	NoBias    bool    `json:"no_bias,omitempty"`
+}
+
+type checkpointVar struct {
+	Key       string `json:"key"`
+	Scope     string `json:"scope"`
+	Name      string `json:"name"`
+	DType     string `json:"dtype"`
+	Shape     []int  `json:"shape"`
+	Trainable bool   `json:"trainable"`
+}
+
+type checkpointState struct {
+	Format int `json:"format"`
+	// Step is the global step; AdamSteps of them were Adam steps, the rest L-BFGS
+	// iterations.
+	Step      int             `json:"step"`
+	AdamSteps int             `json:"adam_steps_done"`
+	LR        float64         `json:"lr"`
+	Written   string          `json:"written"`
+	Settings  runSettings     `json:"settings"`
+	Training  Config          `json:"training"`
+	History   History         `json:"history"`
+	Variables []checkpointVar `json:"variables"`
+}
+
+func (r *Run) settings() runSettings {
+	s := runSettings{
+		Problem: r.Problem.Name, Coords: r.Problem.Coords, Terms: r.TermNames(),
+		Inputs: r.Net.Inputs, Outputs: r.Net.Outputs, Widths: r.Net.Widths,
+		Activation: r.Net.Activation.String(), DType: strings.ToLower(r.Config.DType.String()), Deriv: r.Config.Deriv.String(),
+		Seed: r.Config.Seed, NetSeed: r.Net.Seed,
+	}
+	for _, l := range r.Net.Layers {
+		s.Layers = append(s.Layers, layerSetting{Name: l.Name, Mode: l.Spec.Mode.String(), Rank: l.Rank,
+			Threshold: l.Spec.Threshold, Relative: l.Spec.Relative, NoBias: l.Spec.NoBias})
+	}
+	return s
+}
+
+// checkpointKey names a variable inside variables.npz.
+func checkpointKey(v *context.Variable) string {
+	return strings.TrimPrefix(v.ScopeAndName(), context.ScopeSeparator)
+}
+
+func tensorToArray(t *tensors.Tensor) (*npy.Array, error) {
+	a := &npy.Array{Shape: slices.Clone(t.Shape().Dimensions)}
+	var err error
+	cerr := t.ConstFlatData(func(flat any) {
+		switch f := flat.(type) {
+		case []float32:
+			a.DType = npy.Float32
+			a.Data = make([]float64, len(f))
+			for i, v := range f {
+				a.Data[i] = float64(v)
+			}
+		case []float64:
+			a.DType, a.Data = npy.Float64, slices.Clone(f)
+		case []int64:
+			a.DType = npy.Int64
+			a.Data = make([]float64, len(f))
+			for i, v := range f {
+				a.Data[i] = float64(v)
+			}
+		case []int32:
+			a.DType = npy.Int32
+			a.Data = make([]float64, len(f))
+			for i, v := range f {
+				a.Data[i] = float64(v)
+			}
+		default:
+			err = fmt.Errorf("dtype %s cannot be checkpointed", t.DType())
+		}
+	})
+	if cerr != nil {
+		return nil, cerr
+	}
+	return a, err
+}
+
+func arrayToTensor(a *npy.Array) (*tensors.Tensor, error) {
+	dims := slices.Clone(a.Shape)
+	switch a.DType {
+	case npy.Float32:
+		f := make([]float32, len(a.Data))
+		for i, v := range a.Data {
+			f[i] = float32(v)
+		}
+		return tensors.FromFlatDataAndDimensions(f, dims...), nil
+	case npy.Float64:
+		return tensors.FromFlatDataAndDimensions(slices.Clone(a.Data), dims...), nil
+	case npy.Int64:
+		f := make([]int64, len(a.Data))
+		for i, v := range a.Data {
+			f[i] = int64(v)
+		}
+		return tensors.FromFlatDataAndDimensions(f, dims...), nil
+	case npy.Int32:
+		f := make([]int32, len(a.Data))
+		for i, v := range a.Data {
+			f[i] = int32(v)
+		}
+		return tensors.FromFlatDataAndDimensions(f, dims...), nil
+	}
+	return nil, fmt.Errorf("dtype %q not supported", a.DType)
+}
+
+func npyDType(dt dtypes.DType) string {
+	switch dt {
+	case dtypes.Float32:
+		return npy.Float32
+	case dtypes.Float64:
+		return npy.Float64
+	case dtypes.Int64:
+		return npy.Int64
+	case dtypes.Int32:
+		return npy.Int32
+	}
+	return dt.String()
+}
+
+// SaveCheckpoint writes the run's complete state to dir/ckpt-<step> atomically (see
+// the package notes in checkpoint.go), replacing an existing checkpoint of the same
+// step, and then deletes all but the keep most recent checkpoints (keep ≤ 0 keeps all).
+// It returns the checkpoint's path.
+func (r *Run) SaveCheckpoint(dir string, keep int) (string, error) {
+	if dir == "" {
+		return "", errors.New("solve: checkpoint directory is empty")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("solve: checkpoint directory: %w", err)
+	}
+	arrays := map[string]*npy.Array{}
+	st := checkpointState{Format: checkpointFormat, Step: r.Step, AdamSteps: r.adamDone, LR: r.LR(),
+		Written: time.Now().UTC().Format(time.RFC3339), Settings: r.settings(), Training: r.Config, History: r.History}
+	st.Training.Hooks, st.Training.Progress, st.Training.Stop = nil, nil, nil
+	for v := range r.Ctx.IterVariables() {
+		if !v.HasValue() {
+			continue
+		}
+		a, err := tensorToArray(v.MustValue())
+		if err != nil {
+			return "", fmt.Errorf("solve: checkpoint variable %s: %w", v.ScopeAndName(), err)
+		}
+		key := checkpointKey(v)
+		arrays[key] = a
+		st.Variables = append(st.Variables, checkpointVar{Key: key, Scope: v.Scope(), Name: v.Name(),
+			DType: a.DType, Shape: a.Shape, Trainable: v.Trainable})
+	}
+	stateJSON, err := json.MarshalIndent(st, "", " ")
+	if err != nil {
+		return "", fmt.Errorf("solve: checkpoint state: %w", err)
+	}
+	final := filepath.Join(dir, CheckpointPrefix+strconv.Itoa(r.Step))
+	tmp, err := os.MkdirTemp(dir, "."+CheckpointPrefix+strconv.Itoa(r.Step)+".tmp")
+	if err != nil {
+		return "", fmt.Errorf("solve: checkpoint: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := npy.WriteNPZ(filepath.Join(tmp, ckptVariables), arrays); err != nil {
+		return "", fmt.Errorf("solve: checkpoint: %w", err)
+	}
+	if err := atomicio.WriteFile(filepath.Join(tmp, ckptState), append(stateJSON, '\n')); err != nil {
+		return "", fmt.Errorf("solve: checkpoint: %w", err)
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return "", fmt.Errorf("solve: checkpoint: %w", err)
+	}
+	var old string
+	if _, err := os.Stat(final); err == nil {
+		// Same step written again (after a rollback or a resume): move the old one away
+		// first, so that a complete checkpoint exists under some name at every moment.
+		old = tmp + ".old"
+		if err := os.Rename(final, old); err != nil {
+			return "", fmt.Errorf("solve: checkpoint: %w", err)
+		}
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		if old != "" {
+			os.Rename(old, final)
+		}
+		return "", fmt.Errorf("solve: checkpoint: %w", err)
+	}
+	committed = true
+	if old != "" {
+		os.RemoveAll(old)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	if keep > 0 {
+		steps, err := listCheckpoints(dir)
+		if err != nil {
+			return final, err
+		}
+		for _, s := range steps[:max(0, len(steps)-keep)] {
+			if err := os.RemoveAll(filepath.Join(dir, CheckpointPrefix+strconv.Itoa(s))); err != nil {
+				return final, fmt.Errorf("solve: removing an old checkpoint: %w", err)
+			}
+		}
+	}
+	return final, nil
+}
+
+// listCheckpoints returns the steps of the ckpt-<step> directories in dir, ascending.
+func listCheckpoints(dir string) ([]int, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("solve: checkpoint directory: %w", err)
+	}
+	var steps []int
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), CheckpointPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		s, err := strconv.Atoi(rest)
+		if err != nil || s < 0 || strconv.Itoa(s) != rest {
+			continue
+		}
+		steps = append(steps, s)
+	}
+	slices.Sort(steps)
+	return steps, nil
+}
+
+// Checkpoints returns the paths of the checkpoints in dir, oldest first.
+func Checkpoints(dir string) ([]string, error) {
+	steps, err := listCheckpoints(dir)
+	if err != nil {
+		return nil, err
+	}
+	paths := make([]string, len(steps))
+	for i, s := range steps {
+		paths[i] = filepath.Join(dir, CheckpointPrefix+strconv.Itoa(s))
+	}
+	return paths, nil
+}
+
+type loadedCheckpoint struct {
+	path   string
+	state  checkpointState
+	arrays map[string]*npy.Array
+}
+
+// readCheckpointState reads and checks state.json of one checkpoint directory.
+func readCheckpointState(path string) (*loadedCheckpoint, error) {
+	b, err := os.ReadFile(filepath.Join(path, ckptState))
+	if err != nil {
+		return nil, err
+	}
+	ck := &loadedCheckpoint{path: path}
+	if err := json.Unmarshal(b, &ck.state); err != nil {
+		return nil, fmt.Errorf("%s: %w", ckptState, err)
+	}
+	if ck.state.Format != checkpointFormat {
+		return nil, fmt.Errorf("%s: format %d, want %d", ckptState, ck.state.Format, checkpointFormat)
+	}
+	return ck, nil
+}
+
+// readCheckpoint reads a whole checkpoint directory, checking that every listed
+// variable is present with its shape and dtype.
+func readCheckpoint(path string) (*loadedCheckpoint, error) {
+	ck, err := readCheckpointState(path)
+	if err != nil {
+		return nil, err
+	}
+	ck.arrays, err = npy.ReadNPZ(filepath.Join(path, ckptVariables))
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range ck.state.Variables {
+		a, ok := ck.arrays[v.Key]
+		if !ok {
+			return nil, fmt.Errorf("%s lacks variable %s", ckptVariables, v.Key)
+		}
+		if a.DType != v.DType || !slices.Equal(a.Shape, v.Shape) {
+			return nil, fmt.Errorf("%s: variable %s is %s %v, %s says %s %v", ckptVariables, v.Key, a.DType, a.Shape, ckptState, v.DType, v.Shape)
+		}
+	}
+	return ck, nil
+}
+
+// findCheckpoint resolves dir to checkpoints to try, newest first: dir itself when it
+// is a checkpoint, else its ckpt-<step> directories.
+func findCheckpoint(dir string) ([]string, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("solve: checkpoint %s: %w", dir, unwrapPath(err))
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("solve: checkpoint %s is not a directory", dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ckptState)); err == nil {
+		return []string{dir}, nil
+	}
+	paths, err := Checkpoints(dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		return nil, fmt.Errorf("solve: no checkpoint (%s<step> directory) in %s", CheckpointPrefix, dir)
+	}
+	slices.Reverse(paths)
+	return paths, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// latest returns the newest checkpoint under dir that reads completely; read selects
+// the state only or everything. A corrupt newer checkpoint is skipped (the error
+// names it if none is readable).
+func latest(dir string, full bool) (*loadedCheckpoint, error) {
+	paths, err := findCheckpoint(dir)
+	if err != nil {
+		return nil, err
+	}
+	var first error
+	for _, p := range paths {
+		var ck *loadedCheckpoint
+		if full {
+			ck, err = readCheckpoint(p)
+		} else {
+			ck, err = readCheckpointState(p)
+		}
+		if err == nil {
+			return ck, nil
+		}
+		if first == nil {
+			first = fmt.Errorf("solve: checkpoint %s is unreadable: %v", p, unwrapPath(err))
+		}
+	}
+	return nil, first
+}
+
+// checkSettings returns an error naming the first setting in which the checkpoint
+// differs from the run's s.
+func (ck *loadedCheckpoint) checkSettings(s runSettings) error {
+	c := ck.state.Settings
+	differ := func(what string, was, is any) error {
+		return fmt.Errorf("solve: checkpoint %s was written with %s %v, this run has %v", ck.path, what, was, is)
+	}
+	modes := func(s runSettings) (m []string, ranks []int, bias []bool) {
+		for _, l := range s.Layers {
+			spec := l.Mode
+			if l.Mode == "truncated" {
+				spec = fmt.Sprintf("truncated τ=%g", l.Threshold)
+				if l.Relative {
+					spec += "·σ₁"
+				}
+			}
+			m, ranks, bias = append(m, spec), append(ranks, l.Rank), append(bias, !l.NoBias)
+		}
+		return
+	}
+	cm, cr, cb := modes(c)
+	sm, sr, sb := modes(s)
+	switch {
+	case c.Problem != s.Problem:
+		return differ("problem", c.Problem, s.Problem)
+	case !slices.Equal(c.Coords, s.Coords):
+		return differ("coordinates", c.Coords, s.Coords)
+	case !slices.Equal(c.Terms, s.Terms):
+		return differ("loss terms", c.Terms, s.Terms)
+	case c.Inputs != s.Inputs:
+		return differ("inputs", c.Inputs, s.Inputs)
+	case c.Outputs != s.Outputs:
+		return differ("outputs", c.Outputs, s.Outputs)
+	case !slices.Equal(c.Widths, s.Widths):
+		return differ("widths", c.Widths, s.Widths)
+	case c.Activation != s.Activation:
+		return differ("activation", c.Activation, s.Activation)
+	case c.DType != s.DType:
+		return differ("dtype", c.DType, s.DType)
+	case !slices.Equal(cm, sm):
+		return differ("modes", cm, sm)
+	case !slices.Equal(cr, sr):
+		return differ("ranks", cr, sr)
+	case !slices.Equal(cb, sb):
+		return differ("layer biases", cb, sb)
+	case c.Seed != s.Seed:
+		return differ("seed", c.Seed, s.Seed)
+	case c.NetSeed != s.NetSeed:
+		return differ("network seed", c.NetSeed, s.NetSeed)
+	}
+	return nil
+}
+
+// CheckResume reads the settings of the latest checkpoint under dir (or of the
+// checkpoint dir itself) and reports whether a run of the given problem, network and
+// training settings could resume from it, without building or sampling anything
+// beyond the network. It returns the checkpoint's path.
+func CheckResume(dir string, p *annsvd.Problem, netCfg annsvd.Config, cfg Config) (string, error) {
+	net, err := CheckNetwork(p, netCfg, cfg)
+	if err != nil {
+		return "", err
+	}
+	ck, err := latest(dir, false)
+	if err != nil {
+		return "", err
+	}
+	cfg = cfg.withDefaults()
+	r := &Run{Problem: p, Net: net, Config: cfg}
+	s := r.settings()
+	s.Terms = ck.state.Settings.Terms // sampling the terms is left to the run
+	return ck.path, ck.checkSettings(s)
+}
+
+// Restore loads the latest complete checkpoint under dir (or the checkpoint dir
+// itself): every variable (network, loss weights, Adam moments and step counters,
+// learning rate), the global step and the history, so that training continues exactly
+// where the checkpoint was taken. Variables the run does not have yet (the optimizer's,
+// before the first Adam step) are created. It refuses, naming the setting, a
+// checkpoint written for another problem, network (widths, activation, modes, ranks,
+// biases), dtype or seed. The run's own training budget (Config) is kept, but the
+// learning rate is the checkpoint's. Restore is meant for a fresh run, before
+// training; the compiled graphs are dropped.
+func (r *Run) Restore(dir string) error {
+	ck, err := latest(dir, true)
+	if err != nil {
+		return err
+	}
+	if err := ck.checkSettings(r.settings()); err != nil {
+		return err
+	}
+	// Check everything before changing anything.
+	inCkpt := map[string]bool{}
+	for _, cv := range ck.state.Variables {
+		inCkpt[cv.Key] = true
+		if v := r.Ctx.GetVariableByScopeAndName(cv.Scope, cv.Name); v != nil {
+			if npyDType(v.DType()) != cv.DType || !slices.Equal(v.Shape().Dimensions, cv.Shape) {
+				return fmt.Errorf("solve: checkpoint %s has variable %s as %s %v, this run has %s %v",
+					ck.path, cv.Key, cv.DType, cv.Shape, npyDType(v.DType()), v.Shape().Dimensions)
+			}
+		}
+	}
+	for v := range r.Ctx.IterVariables() {
+		if !inCkpt[checkpointKey(v)] {
+			return fmt.Errorf("solve: checkpoint %s lacks variable %s of this run", ck.path, checkpointKey(v))
+		}
+	}
+	for _, cv := range ck.state.Variables {
+		t, err := arrayToTensor(ck.arrays[cv.Key])
+		if err != nil {
+			return fmt.Errorf("solve: checkpoint %s variable %s: %w", ck.path, cv.Key, err)
+		}
+		if v := r.Ctx.GetVariableByScopeAndName(cv.Scope, cv.Name); v != nil {
+			if err := v.SetValue(t); err != nil {
+				return fmt.Errorf("solve: restoring %s: %w", cv.Key, err)
+			}
+			continue
+		}
+		r.Ctx.InAbsPath(cv.Scope).Checked(false).VariableWithValue(cv.Name, t).SetTrainable(cv.Trainable)
+	}
+	r.Step, r.adamDone, r.History = ck.state.Step, ck.state.AdamSteps, ck.state.History
+	if n := len(r.History.WallS); n > 0 {
+		r.start = time.Now().Add(-time.Duration(r.History.WallS[n-1] * float64(time.Second)))
+	}
+	r.History.Events = append(r.History.Events, fmt.Sprintf("step %d: resumed from %s", r.Step, ck.path))
+	r.ResumedFrom = ck.path
+	r.Invalidate()
+	return nil
+}

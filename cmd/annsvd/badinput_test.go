@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/annsvd/annsvd/annsvd/npy"
+	"github.com/stretchr/testify/require"
+)
+
+func init() { _ = os.Setenv("GOMLX_NO_AUTO_INSTALL", "1") }
+
+// runCLI runs the command line in-process and returns the exit status and outputs.
+func runCLI(args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = run(args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+// tinyBurgers is a fast valid burgers training command line.
+func tinyBurgers(extra ...string) []string {
+	return append([]string{"train", "-problem", "burgers", "-widths", "8,8", "-adam", "1", "-lbfgs", "0", "-quiet"}, extra...)
+}
+
+// TestBadInput runs the CLI with invalid values: each must exit non-zero (2 for usage
+// errors, 1 for runtime errors), print exactly one line on stderr starting with
+// "annsvd " that names the bad value, and leave no file in -out.
+func TestBadInput(t *testing.T) {
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "a-file")
+	require.NoError(t, os.WriteFile(file, []byte("x"), 0o644))
+
+	// A valid reference file, then damaged copies.
+	good := filepath.Join(tmp, "good.npz")
+	require.NoError(t, npy.WriteNPZ(good, map[string]*npy.Array{
+		"x": {Shape: []int{3, 1}, Data: []float64{-1, 0, 1}}, "t": {Shape: []int{2, 1}, Data: []float64{0, 0.5}},
+		"usol": {Shape: []int{3, 2}, Data: []float64{0, 0, 0, 0.1, 0, 0}},
+	}))
+	raw, err := os.ReadFile(good)
+	require.NoError(t, err)
+	truncated := filepath.Join(tmp, "truncated.npz")
+	require.NoError(t, os.WriteFile(truncated, raw[:len(raw)-40], 0o644))
+	corrupted := filepath.Join(tmp, "corrupted.npz")
+	bad := bytes.Clone(raw)
+	for i := 100; i < 140 && i < len(bad); i++ {
+		bad[i] ^= 0x5a
+	}
+	require.NoError(t, os.WriteFile(corrupted, bad, 0o644))
+	wrongShape := filepath.Join(tmp, "shape.npz")
+	require.NoError(t, npy.WriteNPZ(wrongShape, map[string]*npy.Array{
+		"x": {Shape: []int{3, 1}, Data: []float64{-1, 0, 1}}, "t": {Shape: []int{2, 1}, Data: []float64{0, 0.5}},
+		"usol": {Shape: []int{2, 3}, Data: make([]float64, 6)},
+	}))
+
+	// A checkpoint of burgers with widths 8,8 (the resume case uses 8,8,8).
+	ckdir := filepath.Join(tmp, "ck")
+	code, _, stderr := runCLI(tinyBurgers("-checkpoint", ckdir)...)
+	require.Equal(t, 0, code, stderr)
+
+	emptyPlugins := t.TempDir()
+	readOnly := filepath.Join(tmp, "ro")
+	require.NoError(t, os.Mkdir(readOnly, 0o500))
+
+	type tc struct {
+		name string
+		args []string
+		env  map[string]string
+		code int
+		want string
+		out  string // the -out directory to check, "" for a fresh one added to args
+		skip string
+	}
+	cases := []tc{
+		{name: "mode", args: tinyBurgers("-mode", "svd"), code: 2, want: `"svd"`},
+		{name: "rank 0", args: tinyBurgers("-mode", "compact", "-rank", "0"), code: 2, want: "rank 0"},
+		{name: "rank > min(m,n)", args: tinyBurgers("-mode", "compact", "-rank", "9"), code: 2, want: "rank 9"},
+		{name: "rank without compact", args: tinyBurgers("-mode", "thin", "-rank", "3"), code: 2, want: "-rank 3"},
+		{name: "threshold 0", args: tinyBurgers("-mode", "truncated", "-threshold", "0"), code: 2, want: "τ=0"},
+		{name: "threshold < 0", args: tinyBurgers("-mode", "truncated", "-threshold", "-0.5"), code: 2, want: "τ=-0.5"},
+		{name: "threshold NaN", args: tinyBurgers("-mode", "truncated", "-threshold", "NaN"), code: 2, want: "τ=NaN"},
+		{name: "threshold > σ₁", args: tinyBurgers("-mode", "truncated", "-threshold", "50"), code: 2, want: "τ=50"},
+		{name: "relative threshold > 1", args: tinyBurgers("-mode", "truncated", "-relative", "-threshold", "1.5"), code: 2, want: "τ=1.5"},
+		{name: "width 0", args: tinyBurgers("-widths", "8,0"), code: 2, want: "width 0"},
+		{name: "width a", args: tinyBurgers("-widths", "a"), code: 2, want: `"a"`},
+		{name: "widths empty", args: tinyBurgers("-widths", ""), code: 2, want: "-widths is empty"},
+		{name: "activation", args: tinyBurgers("-activation", "relu"), code: 2, want: `"relu"`},
+		{name: "adam -1", args: tinyBurgers("-adam", "-1"), code: 2, want: "-adam -1"},
+		{name: "lbfgs -1", args: tinyBurgers("-lbfgs", "-1"), code: 2, want: "-lbfgs -1"},
+		{name: "lr 0", args: tinyBurgers("-lr", "0"), code: 2, want: "-lr 0"},
+		{name: "lr -1", args: tinyBurgers("-lr", "-1"), code: 2, want: "-lr -1"},
+		{name: "lr NaN", args: tinyBurgers("-lr", "NaN"), code: 2, want: "-lr NaN"},
+		{name: "lr Inf", args: tinyBurgers("-lr", "Inf"), code: 2, want: "-lr +Inf"},
+		{name: "lr not a number", args: tinyBurgers("-lr", "fast"), code: 2, want: `"fast"`},
+		{name: "seed -1", args: tinyBurgers("-seed", "-1"), code: 2, want: "-seed -1"},
+		{name: "log-every -1", args: tinyBurgers("-log-every", "-1"), code: 2, want: "-log-every -1"},
+		{name: "problem", args: tinyBurgers("-problem", "navier"), code: 2, want: `"navier"`},
+		{name: "svd-layers 5", args: tinyBurgers("-mode", "thin", "-svd-layers", "5"), code: 2, want: "layer 5"},
+		{name: "svd-layers 0", args: tinyBurgers("-mode", "thin", "-svd-layers", "0"), code: 2, want: "layer 0"},
+		{name: "svd-layers x", args: tinyBurgers("-mode", "thin", "-svd-layers", "x"), code: 2, want: `"x"`},
+		{name: "dtype", args: tinyBurgers("-dtype", "float16"), code: 2, want: `"float16"`},
+		{name: "deriv", args: tinyBurgers("-deriv", "finite"), code: 2, want: `"finite"`},
+		{name: "out is a file", args: tinyBurgers("-out", file), code: 2, want: file, out: file},
+		{name: "out not creatable", args: tinyBurgers("-out", "/proc/annsvd-nope/out"), code: 1, want: "/proc/annsvd-nope/out", out: "/proc/annsvd-nope/out"},
+		{name: "out unwritable", args: tinyBurgers("-out", readOnly), code: 1, want: readOnly, out: readOnly,
+			skip: map[bool]string{true: "root ignores directory permissions"}[os.Geteuid() == 0]},
+		{name: "reference missing", args: tinyBurgers("-reference", filepath.Join(tmp, "missing.npz")), code: 2, want: "missing.npz: open: no such file"},
+		{name: "reference truncated", args: tinyBurgers("-reference", truncated), code: 2, want: truncated},
+		{name: "reference corrupted", args: tinyBurgers("-reference", corrupted), code: 2, want: corrupted},
+		{name: "reference shape", args: tinyBurgers("-reference", wrongShape), code: 2, want: "usol has shape [2 3]"},
+		{name: "reference not (x,t)", args: []string{"train", "-problem", "poisson-paper", "-adam", "1", "-quiet", "-reference", good}, code: 2, want: "poisson-paper"},
+		{name: "unknown command", args: []string{"trian"}, code: 2, want: `"trian"`},
+		{name: "unknown flag", args: tinyBurgers("-epochs", "3"), code: 2, want: "-epochs"},
+		{name: "extra argument", args: tinyBurgers("extra"), code: 2, want: `"extra"`},
+		{name: "backend xla without plugin", args: tinyBurgers(), code: 1, want: "xla:cpu",
+			env: map[string]string{"GOMLX_BACKEND": "xla:cpu", "PJRT_PLUGIN_LIBRARY_PATH": emptyPlugins}},
+		{name: "backend unknown", args: tinyBurgers(), code: 1, want: `"nosuch"`, env: map[string]string{"GOMLX_BACKEND": "nosuch"}},
+		{name: "checkpoint is a file", args: tinyBurgers("-checkpoint", file), code: 2, want: file},
+		{name: "every 0", args: tinyBurgers("-checkpoint", filepath.Join(tmp, "ck2"), "-every", "0"), code: 2, want: "-every 0"},
+		{name: "keep 0", args: tinyBurgers("-checkpoint", filepath.Join(tmp, "ck2"), "-keep", "0"), code: 2, want: "-keep 0"},
+		{name: "every without checkpoint", args: tinyBurgers("-every", "5"), code: 2, want: "-every"},
+		{name: "resume other settings", args: tinyBurgers("-widths", "8,8,8", "-resume", ckdir), code: 2, want: "widths [8 8], this run has [8 8 8]"},
+		{name: "resume other problem", args: []string{"train", "-problem", "poisson-paper", "-adam", "1", "-quiet", "-resume", ckdir}, code: 2, want: "problem burgers"},
+		{name: "resume missing", args: tinyBurgers("-resume", filepath.Join(tmp, "nock")), code: 2, want: "nock"},
+		{name: "resume no checkpoint", args: tinyBurgers("-resume", emptyPlugins), code: 2, want: emptyPlugins},
+	}
+	require.GreaterOrEqual(t, len(cases), 30)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.skip != "" {
+				t.Skip(c.skip)
+			}
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			out, args := c.out, c.args
+			if out == "" && args[0] == "train" {
+				out = filepath.Join(t.TempDir(), "out")
+				args = append(cloneArgs(args), "-out", out)
+			}
+			code, _, stderr := runCLI(args...)
+			require.Equal(t, c.code, code, "stderr: %s", stderr)
+			require.True(t, strings.HasSuffix(stderr, "\n") && strings.Count(stderr, "\n") == 1, "stderr must be one line: %q", stderr)
+			require.True(t, strings.HasPrefix(stderr, "annsvd "), stderr)
+			require.Contains(t, stderr, c.want)
+			if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+				entries, err := os.ReadDir(out)
+				require.NoError(t, err)
+				require.Empty(t, entries, "files left in -out")
+			}
+			t.Logf("exit %d: %s", code, strings.TrimSpace(stderr))
+		})
+	}
+	raw2, err := os.ReadFile(file)
+	require.NoError(t, err)
+	require.Equal(t, "x", string(raw2), "-out FILE must be left alone")
+}
+
+func cloneArgs(s []string) []string { return append([]string(nil), s...) }

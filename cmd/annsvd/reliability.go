@@ -1,0 +1,202 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/annsvd/npy"
+	"github.com/annsvd/annsvd/annsvd/solve"
+	"github.com/annsvd/annsvd/problems"
+	"github.com/gomlx/gomlx/backends"
+)
+
+// reliabilityFlags are train's flags for checkpoints, resuming and reference data.
+type reliabilityFlags struct {
+	checkpoint, resume, reference string
+	every, keep                   int
+}
+
+func (rf *reliabilityFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&rf.checkpoint, "checkpoint", "", "write checkpoints DIR/ckpt-<step>/ (all variables incl. Adam state, history, settings) every -every steps, at the end and on SIGINT/SIGTERM")
+	fs.IntVar(&rf.every, "every", 1000, "checkpoint interval in steps ≥ 1 (with -checkpoint)")
+	fs.IntVar(&rf.keep, "keep", solve.DefaultKeep, "number of most recent checkpoints kept ≥ 1 (with -checkpoint)")
+	fs.StringVar(&rf.resume, "resume", "", "continue from the latest complete checkpoint under DIR (or the checkpoint DIR itself); it must have the same problem, network, dtype and seed; -adam and -lbfgs stay the totals, so only the remaining steps run")
+	fs.StringVar(&rf.reference, "reference", "", "evaluate against FILE.npz in DeepXDE's Burgers.npz layout (x (nx,1), t (nt,1), usol (nx,nt)) instead of the built-in reference; space–time (x, t) problems only")
+}
+
+// apply validates the flags against the resolved job, loads the reference, checks the
+// checkpoint to resume from, and returns the checkpoint hook (nil without -checkpoint).
+func (rf *reliabilityFlags) apply(f *trainFlags, j *job) (*solve.Checkpointer, error) {
+	if rf.checkpoint == "" {
+		for _, name := range []string{"every", "keep"} {
+			if f.isSet(name) {
+				return nil, usageError{fmt.Errorf("-%s given without -checkpoint", name)}
+			}
+		}
+	}
+	if rf.every < 1 {
+		return nil, usageError{fmt.Errorf("-every %d out of range: need ≥ 1 steps", rf.every)}
+	}
+	if rf.keep < 1 {
+		return nil, usageError{fmt.Errorf("-keep %d out of range: need ≥ 1 checkpoints", rf.keep)}
+	}
+	if f.isSet("checkpoint") && rf.checkpoint == "" {
+		return nil, usageError{errors.New("-checkpoint is empty: need a directory")}
+	}
+	if f.isSet("resume") && rf.resume == "" {
+		return nil, usageError{errors.New("-resume is empty: need a checkpoint directory")}
+	}
+	if f.isSet("reference") && rf.reference == "" {
+		return nil, usageError{errors.New("-reference is empty: need an .npz file")}
+	}
+	if rf.reference != "" {
+		if !slices.Equal(j.problem.Coords, []string{"x", "t"}) {
+			return nil, usageError{fmt.Errorf("-reference %s: problem %s has coordinates %v, a grid reference needs (x, t)",
+				rf.reference, j.problem.Name, j.problem.Coords)}
+		}
+		es, err := problems.LoadGridReference(rf.reference)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		j.problem.Reference = func() (*annsvd.EvalSet, error) { return es, nil }
+	}
+	if rf.resume != "" {
+		if _, err := solve.CheckResume(rf.resume, j.problem, j.net, j.train); err != nil {
+			return nil, usageError{err}
+		}
+		j.train.ResumeFrom = rf.resume
+	}
+	if rf.checkpoint == "" {
+		return nil, nil
+	}
+	if fi, err := os.Stat(rf.checkpoint); err == nil && !fi.IsDir() {
+		return nil, usageError{fmt.Errorf("-checkpoint %s exists and is not a directory", rf.checkpoint)}
+	}
+	ck := &solve.Checkpointer{Dir: rf.checkpoint, Every: rf.every, Keep: rf.keep}
+	j.train.Hooks = append(j.train.Hooks, ck)
+	return ck, nil
+}
+
+// interruptedError reports training stopped by a signal (exit status 130).
+type interruptedError struct{ error }
+
+// stopOnSignal makes SIGINT and SIGTERM request a stop (polled after each step)
+// instead of killing the process. release restores the default handling.
+func stopOnSignal() (stop func() bool, which func() os.Signal, release func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Pointer[os.Signal]
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-sigs:
+			got.Store(&s)
+		case <-done:
+		}
+	}()
+	stop = func() bool { return got.Load() != nil }
+	which = func() os.Signal {
+		if s := got.Load(); s != nil {
+			return *s
+		}
+		return nil
+	}
+	release = func() { signal.Stop(sigs); close(done) }
+	return stop, which, release
+}
+
+// trainAndWrite trains the job on b and writes the checkpoint (if any), DIR/prediction.npz
+// and DIR/result.json. A signal stops training after the current step; the outputs are
+// then written from the state reached (result.json says "interrupted": true) and the
+// error is an interruptedError.
+func (f *trainFlags) trainAndWrite(j *job, b backends.Backend, ck *solve.Checkpointer, args []string, stdout, stderr io.Writer) error {
+	cfg := j.train
+	if !f.quiet {
+		cfg.Progress = progressFor(stderr, j.spec.String())
+	}
+	stop, which, release := stopOnSignal()
+	cfg.Stop = stop
+	res, run, err := solve.Train(b, j.problem, j.net, cfg)
+	release()
+	interrupted := errors.Is(err, solve.ErrInterrupted) && res != nil
+	if err != nil && !interrupted {
+		return err
+	}
+	var wrote []string
+	if ck != nil {
+		p, err := ck.Save(run)
+		if err != nil {
+			return err
+		}
+		wrote = append(wrote, p)
+	}
+	out := &output{Mode: j.spec.String(), Args: args, Result: res}
+	printTable(stdout, []*output{out})
+	if f.out != "" {
+		pred := filepath.Join(f.out, "prediction.npz")
+		if err := writePrediction(pred, res); err != nil {
+			return err
+		}
+		path := filepath.Join(f.out, "result.json")
+		if err := writeJSON(path, out); err != nil {
+			os.Remove(pred)
+			return err
+		}
+		wrote = append(wrote, pred, path)
+	}
+	for _, p := range wrote {
+		fmt.Fprintf(stdout, "wrote %s\n", p)
+	}
+	if interrupted {
+		return interruptedError{fmt.Errorf("interrupted by %v at step %d; wrote %v", which(), res.Step, wrote)}
+	}
+	return nil
+}
+
+// writePrediction writes the evaluation points and the predicted u (and the reference
+// u) to an .npz file: points (N,d), u_pred (N), u_ref (N); for a grid reference also
+// the axes (nx,1), (ny,1) under their coordinate names and usol_pred, usol (nx,ny) in
+// DeepXDE's Burgers.npz layout.
+func writePrediction(path string, res *solve.Result) error {
+	ref, pred := res.Reference, res.Prediction
+	if ref == nil || len(pred) != len(ref.U) || len(ref.Points) == 0 {
+		return fmt.Errorf("no prediction to write to %s", path)
+	}
+	n, d := len(ref.Points), len(ref.Points[0])
+	pts := make([]float64, 0, n*d)
+	for _, p := range ref.Points {
+		pts = append(pts, p...)
+	}
+	arrs := map[string]*npy.Array{
+		"points": {Shape: []int{n, d}, Data: pts},
+		"u_pred": {Shape: []int{n}, Data: pred},
+		"u_ref":  {Shape: []int{n}, Data: ref.U},
+	}
+	if g := ref.Grid; g != nil && len(g.X)*len(g.Y) == n && g.XName != "" && g.YName != "" && g.XName != g.YName {
+		arrs[g.XName] = &npy.Array{Shape: []int{len(g.X), 1}, Data: g.X}
+		arrs[g.YName] = &npy.Array{Shape: []int{len(g.Y), 1}, Data: g.Y}
+		arrs["usol_pred"] = &npy.Array{Shape: []int{len(g.X), len(g.Y)}, Data: pred}
+		arrs["usol"] = &npy.Array{Shape: []int{len(g.X), len(g.Y)}, Data: ref.U}
+	}
+	return npy.WriteNPZCompressed(path, arrs)
+}
+
+// checkNotEmpty rejects string flags given explicitly with an empty value (which
+// would otherwise silently mean "the default").
+func (f *trainFlags) checkNotEmpty() error {
+	for _, name := range []string{"problem", "mode", "widths", "activation", "svd-layers", "dtype", "deriv", "out"} {
+		if fl := f.fs.Lookup(name); fl != nil && f.isSet(name) && fl.Value.String() == "" {
+			return usageError{fmt.Errorf("-%s is empty", name)}
+		}
+	}
+	return nil
+}
