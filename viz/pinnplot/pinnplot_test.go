@@ -1,0 +1,100 @@
+package pinnplot
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/annsvd/engine"
+	"github.com/annsvd/annsvd/annsvd/solve"
+	"github.com/annsvd/annsvd/viz"
+	"github.com/stretchr/testify/require"
+)
+
+func renders(t *testing.T, f *viz.Figure) {
+	t.Helper()
+	b, err := f.SVGBytes()
+	require.NoError(t, err)
+	require.True(t, bytes.Contains(b, []byte("<svg")))
+}
+
+// tiny returns a small version of a catalogue problem for fast tests.
+func tiny(t *testing.T, name string, spec annsvd.LayerSpec) (*annsvd.Problem, annsvd.Config, solve.Config) {
+	p, net, cfg, err := Setup(name, spec)
+	require.NoError(t, err)
+	net.Widths = []int{8, 8}
+	cfg.AdamSteps, cfg.LBFGSIters, cfg.LogEvery = 4, 2, 1
+	return Subsample(p, 64), net, cfg
+}
+
+func TestFiguresFromTinyRun(t *testing.T) {
+	b := engine.MustDefault()
+	p, net, cfg := tiny(t, "poisson-paper", annsvd.LayerSpec{Mode: annsvd.Compact, Rank: 3})
+	rec := solve.NewSpectraRecorder(2)
+	cfg.Hooks = []solve.Hook{rec}
+	res, run, err := solve.Train(b, p, net, cfg)
+	require.NoError(t, err)
+	require.NoError(t, rec.Record(run, run.Step))
+	require.Equal(t, []int{0, 2, 4, run.Step}, rec.Steps()) // L-BFGS may stop early
+	require.Equal(t, []string{"hidden 1→2"}, rec.Layers())
+	require.Len(t, rec.Records[1].Sigma["hidden 1→2"], 3)
+
+	f, err := Loss(res)
+	require.NoError(t, err)
+	renders(t, f)
+
+	GridSize = 11
+	f, err = Solution(run)
+	require.NoError(t, err)
+	renders(t, f)
+
+	figs, err := Spectra(rec, nil, 0.5)
+	require.NoError(t, err)
+	require.Len(t, figs, 1)
+	renders(t, figs[0])
+	_, err = Spectra(rec, []int{3}, 0)
+	require.ErrorContains(t, err, "pinnplot: Spectra: step 3 not recorded")
+	_, err = Spectra(&solve.SpectraRecorder{}, nil, 0)
+	require.ErrorContains(t, err, "pinnplot:")
+}
+
+func TestBurgersSolutionOnGrid(t *testing.T) {
+	p, net, cfg := tiny(t, "burgers", annsvd.LayerSpec{Mode: annsvd.Dense})
+	res, run, err := solve.Train(engine.MustDefault(), p, net, cfg)
+	require.NoError(t, err)
+	pred, ref, err := SolutionFields(run)
+	require.NoError(t, err)
+	require.Equal(t, len(ref.X), len(pred.Z))
+	require.Equal(t, res.Reference.Grid.X, ref.X)
+	f, err := Solution(run)
+	require.NoError(t, err)
+	renders(t, f)
+	f, err = Loss(res)
+	require.NoError(t, err)
+	renders(t, f)
+}
+
+func TestRankStudy(t *testing.T) {
+	p, net, cfg := tiny(t, "poisson-paper", annsvd.LayerSpec{})
+	cfg.AdamSteps, cfg.LBFGSIters = 2, 0
+	specs := []annsvd.LayerSpec{{Mode: annsvd.Dense}, {Mode: annsvd.Compact, Rank: 2}, {Mode: annsvd.Compact, Rank: 4},
+		{Mode: annsvd.Truncated, Threshold: 0.5}}
+	var lines []string
+	runs, err := Sweep(engine.MustDefault(), p, net, cfg, true, specs, 2, func(s string) { lines = append(lines, s) })
+	require.NoError(t, err)
+	require.Len(t, runs, 8)
+	require.Len(t, lines, 8)
+	require.Equal(t, runs[0].Params-(8*8+8)+2*(8+8+1), runs[2].Params) // k(m+n+1), no bias
+	pts, de, _ := StudyPoints(runs)
+	require.Len(t, pts, 3)
+	require.Greater(t, de, 0.0)
+	require.Equal(t, 2, pts[0].Seeds)
+	a, b, c, err := RankStudy(runs)
+	require.NoError(t, err)
+	for _, f := range []*viz.Figure{a, b, c} {
+		renders(t, f)
+	}
+	require.Contains(t, StudyTable(runs), "| compact k=2 | 2 | 67 |")
+	_, err = Sweep(engine.MustDefault(), p, net, cfg, true, specs, 0, nil)
+	require.ErrorContains(t, err, "pinnplot: Sweep: seeds 0")
+}
