@@ -1,0 +1,111 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"text/tabwriter"
+
+	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/annsvd/engine"
+	"github.com/annsvd/annsvd/annsvd/solve"
+	"github.com/annsvd/annsvd/problems"
+	"github.com/annsvd/annsvd/problems/ref"
+)
+
+// inverseRow is one line of the inverse-problem report.
+type inverseRow struct {
+	Mode      string  `json:"mode"`
+	Params    int     `json:"params"`
+	Nu        float64 `json:"nu"`
+	NuTrue    float64 `json:"nu_true"`
+	NuRelErr  float64 `json:"nu_rel_err"`
+	URelL2    float64 `json:"u_rel_l2"`
+	TrainS    float64 `json:"train_s"`
+	Points    int     `json:"observations"`
+	Noise     float64 `json:"noise"`
+	AdamSteps int     `json:"adam_steps"`
+	LBFGS     int     `json:"lbfgs_iters"`
+}
+
+func runInverse(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("annsvd inverse", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	obs := fs.Int("obs", problems.BurgersInverseObs, "number of observations of u (Cole–Hopf reference grid points)")
+	noise := fs.Float64("noise", problems.BurgersInverseNoise, "Gaussian noise level, relative to std(u)")
+	seed := fs.Int64("seed", 1, "seed of observations, points and initialisation")
+	nu0 := fs.Float64("nu0", problems.BurgersInverseNuInit, "initial guess of ν > 0")
+	modes := fs.String("modes", "dense,compact:8", "comma list of modes (as in compare): dense, thin, compact:K, truncated:T")
+	adam := fs.Int("adam", 3000, "Adam steps")
+	lbfgs := fs.Int("lbfgs", 500, "L-BFGS iterations")
+	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
+	out := fs.String("out", "", "directory for inverse.json")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			fs.SetOutput(stderr)
+			fmt.Fprintln(stderr, "usage: annsvd inverse [flags]   (Burgers with unknown ν from noisy observations)")
+			fs.PrintDefaults()
+			return err
+		}
+		return usageError{err}
+	}
+	if *seed < 0 || *adam < 0 || *lbfgs < 0 {
+		return usageError{fmt.Errorf("-seed, -adam and -lbfgs must be ≥ 0")}
+	}
+	specs, err := parseModeList(*modes)
+	if err != nil {
+		return usageError{err}
+	}
+	pts, u, err := problems.BurgersObservations(*obs, *noise, uint64(*seed))
+	if err != nil {
+		return usageError{err}
+	}
+	p, err := problems.BurgersInverseFrom(pts, u, *nu0)
+	if err != nil {
+		return usageError{err}
+	}
+	if err := prepareOut(*out); err != nil {
+		return err
+	}
+	b, err := engine.New()
+	if err != nil {
+		return err
+	}
+	var rows []inverseRow
+	for _, spec := range specs {
+		net := annsvd.Config{Widths: []int{20, 20, 20}, Activation: annsvd.ActTanh, SVD: map[int]annsvd.LayerSpec{}}
+		if spec.Mode != annsvd.Dense {
+			net.SVD[1], net.SVD[2] = spec, spec
+		}
+		cfg := solve.Config{AdamSteps: *adam, LBFGSIters: *lbfgs, LR: *lr, Seed: uint64(*seed)}
+		res, run, err := solve.Train(b, p, net, cfg)
+		if err != nil {
+			return fmt.Errorf("%s: %w", spec, err)
+		}
+		nu, err := problems.InverseNu(run.Ctx)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, inverseRow{Mode: spec.String(), Params: res.Network.Params, Nu: nu, NuTrue: ref.BurgersNu,
+			NuRelErr: math.Abs(nu-ref.BurgersNu) / ref.BurgersNu, URelL2: res.Metrics.RelL2, TrainS: res.Timing.TrainS,
+			Points: *obs, Noise: *noise, AdamSteps: *adam, LBFGS: *lbfgs})
+		last := rows[len(rows)-1]
+		fmt.Fprintf(stderr, "inverse %s: ν = %.5g (rel err %.2f%%), u rel L2 %.3e, %.1f s\n", last.Mode, last.Nu, 100*last.NuRelErr, last.URelL2, last.TrainS)
+	}
+	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "mode\tparams\tν\tν true\tν rel err\tu rel L2\ttrain s\t(%d obs, noise %g, Adam %d + L-BFGS %d)\n", *obs, *noise, *adam, *lbfgs)
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%d\t%.5g\t%.5g\t%.2f%%\t%.3e\t%.1f\t\n", r.Mode, r.Params, r.Nu, r.NuTrue, 100*r.NuRelErr, r.URelL2, r.TrainS)
+	}
+	tw.Flush()
+	if *out != "" {
+		path := filepath.Join(*out, "inverse.json")
+		if err := writeJSON(path, rows); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s\n", path)
+	}
+	return nil
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/annsvd/annsvd/annsvd/solve"
+	"github.com/annsvd/annsvd/problems"
+)
+
+// problemFlags are the train/compare flags for presets, problem options and training
+// features (schedules, adaptive weights, resampling, term weights).
+type problemFlags struct {
+	preset, schedule, weights string
+	dim, resample, adaptive   int
+	adaptiveAlpha             float64
+}
+
+func (p *problemFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&p.preset, "preset", "", "problem preset replacing its defaults, e.g. accurate (see 'annsvd problems'); flags still override it")
+	fs.IntVar(&p.dim, "dim", 0, "dimension d ≥ 1 of dimension-generic problems (poisson-nd; default 5)")
+	fs.StringVar(&p.schedule, "schedule", "", "learning-rate schedule: "+solve.ScheduleSyntax+" (default: the preset's)")
+	fs.StringVar(&p.weights, "weights", "", "loss weights by term, e.g. bc=10,ic=10 (each finite ≥ 0; default: the preset's)")
+	fs.IntVar(&p.adaptive, "adaptive", 0, "adapt the loss weights by gradient-norm balancing every N ≥ 1 Adam steps (0: off)")
+	fs.Float64Var(&p.adaptiveAlpha, "adaptive-alpha", 0.9, "moving-average factor α ∈ [0,1) of -adaptive")
+	fs.IntVar(&p.resample, "resample", 0, "resample the collocation points every N ≥ 1 Adam steps (0: off)")
+}
+
+// defaults returns the entry's defaults or the chosen preset.
+func (p *problemFlags) defaults(e problems.Entry) (problems.Defaults, error) {
+	d, err := e.Preset(p.preset)
+	if err != nil {
+		return d, usageError{err}
+	}
+	return d, nil
+}
+
+func parseWeights(s string) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, kv := range strings.Split(s, ",") {
+		name, val, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok || name == "" {
+			return nil, usageError{fmt.Errorf("-weights %q: %q is not term=value", s, kv)}
+		}
+		w, err := strconv.ParseFloat(val, 64)
+		if err != nil || !(w >= 0) || math.IsInf(w, 0) {
+			return nil, usageError{fmt.Errorf("-weights %q: weight %q of term %s out of range: need a finite weight ≥ 0", s, val, name)}
+		}
+		out[name] = w
+	}
+	return out, nil
+}
+
+// apply completes the training configuration with the preset's (or the flags')
+// weights, schedule, adaptive weights and resampling.
+func (p *problemFlags) apply(f *trainFlags, d problems.Defaults, cfg *solve.Config) error {
+	if p.dim < 0 || (f.isSet("dim") && p.dim < 1) {
+		return usageError{fmt.Errorf("-dim %d out of range: need ≥ 1", p.dim)}
+	}
+	cfg.Weights = d.Weights
+	if p.weights != "" {
+		w, err := parseWeights(p.weights)
+		if err != nil {
+			return err
+		}
+		cfg.Weights = w
+	}
+	sched := d.Schedule
+	if f.isSet("schedule") {
+		sched = p.schedule
+	}
+	lr := cfg.LR
+	if lr == 0 {
+		lr = 1e-3
+	}
+	h, err := solve.ParseSchedule(sched, lr, cfg.AdamSteps)
+	if err != nil {
+		return usageError{err}
+	}
+	if h != nil {
+		cfg.Hooks = append(cfg.Hooks, h)
+	}
+	if f.isSet("adaptive") {
+		if p.adaptive < 1 {
+			return usageError{fmt.Errorf("-adaptive %d out of range: need a period ≥ 1 steps", p.adaptive)}
+		}
+		a, err := solve.NewAdaptiveWeights(p.adaptive, p.adaptiveAlpha, "pde")
+		if err != nil {
+			return usageError{err}
+		}
+		cfg.Hooks = append(cfg.Hooks, a)
+	}
+	if f.isSet("resample") {
+		h, err := solve.Resample(p.resample)
+		if err != nil {
+			return usageError{err}
+		}
+		cfg.Hooks = append(cfg.Hooks, h)
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package problems
+
+import (
+	"math"
+	"sync"
+
+	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/problems/ref"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+)
+
+// Allen–Cahn point counts: interior collocation points and boundary times (each used
+// at x = −1 and x = +1 for the periodicity term).
+const (
+	AllenCahnDomainPoints   = 4000
+	AllenCahnBoundaryPoints = 200
+)
+
+func init() {
+	Register(Entry{
+		Name:     "allen-cahn",
+		Equation: "u_t − 10⁻⁴·u_xx + 5u³ − 5u = 0, x∈[−1,1], t∈[0,1], u(x,0) = x² cos πx, periodic in x",
+		About: "Allen–Cahn 1-D (Raissi et al. 2019): hard initial condition u = x² cos πx + t·N; soft " +
+			"periodicity term u(−1,t) = u(1,t) (per; no u_x term: the periodic extension of x² cos πx " +
+			"has a kink at ±1, u_x(±1,t) differ by 4 at t = 0 and the hard constraint cannot meet " +
+			"it as t → 0); 4000 interior + " +
+			"200 boundary seeded shifted-Hammersley points; reference: Fourier pseudo-spectral ETDRK4 " +
+			"(ref.AllenCahnGrid, 512×201 grid, 4096 modes); metric relative L2",
+		Defaults: Defaults{Widths: []int{64, 64, 64}, Activation: annsvd.ActTanh, AdamSteps: 10000, LBFGSIters: 2000, LR: 1e-3},
+		New:      AllenCahn,
+	})
+}
+
+var allenCahnRef = sync.OnceValues(ref.AllenCahnGrid)
+
+// AllenCahn builds the Allen–Cahn problem (hard initial condition, soft periodicity of u).
+func AllenCahn() (*annsvd.Problem, error) {
+	return &annsvd.Problem{
+		Name:     "allen-cahn",
+		Equation: registry["allen-cahn"].Equation,
+		Coords:   []string{"x", "t"},
+		Terms: func(seed uint64) ([]annsvd.Term, error) {
+			dom, err := ShiftedHammersley(seed, AllenCahnDomainPoints, []float64{-1, 0}, []float64{1, 1})
+			if err != nil {
+				return nil, err
+			}
+			tb, err := ShiftedHammersley(seed+1, AllenCahnBoundaryPoints, []float64{0}, []float64{1})
+			if err != nil {
+				return nil, err
+			}
+			// Pairs: the first M points at x = −1, the next M at x = +1 with the same times.
+			m := len(tb)
+			pairs := make([][]float64, 2*m)
+			for i, p := range tb {
+				pairs[i], pairs[m+i] = []float64{-1, p[0]}, []float64{1, p[0]}
+			}
+			// diff(v) = v[:M] − v[M:] as a product with the constant M×2M matrix [I, −I]
+			// (no Slice on the differentiated path: its gradient needs Pad).
+			dm := make([]float64, 2*m*m)
+			for i := range m {
+				dm[i*2*m+i], dm[i*2*m+m+i] = 1, -1
+			}
+			diff := func(v *Node) *Node {
+				d := ConvertDType(Const(v.Graph(), tensors.FromFlatDataAndDimensions(dm, m, 2*m)), v.DType())
+				return Dot(d, v)
+			}
+			return []annsvd.Term{
+				{Name: "pde", Points: dom, Derivs: annsvd.Derivs{First: []int{0, 1}, Second: []int{0}},
+					Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node {
+						u3 := Mul(Square(u.V), u.V)
+						return Add(Sub(u.D[1], MulScalar(u.DD[0], ref.AllenCahnD)), MulScalar(Sub(u3, u.V), 5))
+					}},
+				{Name: "per", Points: pairs, Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node { return diff(u.V) }},
+			}, nil
+		},
+		// u = x² cos πx + t·N satisfies the initial condition exactly.
+		Transform: func(x []annsvd.Jet, n annsvd.Jet) annsvd.Jet {
+			u0 := x[0].Mul(x[0]).Mul(x[0].Scale(math.Pi).Cos())
+			return u0.Add(x[1].Mul(n))
+		},
+		Reference: func() (*annsvd.EvalSet, error) {
+			g, err := allenCahnRef()
+			if err != nil {
+				return nil, err
+			}
+			return GridEvalSet(g, "x", "t"), nil
+		},
+	}, nil
+}

@@ -1,0 +1,74 @@
+package problems
+
+import (
+	"math"
+
+	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/problems/ref"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+)
+
+// Heat parameters: diffusivity α and point counts.
+const (
+	HeatAlpha          = 0.1
+	HeatDomainPoints   = 2000
+	HeatBoundaryPoints = 200
+	HeatInitialPoints  = 200
+)
+
+func init() {
+	Register(Entry{
+		Name:     "heat",
+		Equation: "u_t = α·u_xx on [0,1]×[0,1], α = 0.1, u(0,t) = u(1,t) = 0, u(x,0) = sin πx + ½ sin 3πx",
+		About: "Heat 1-D: soft boundary (bc) and initial (ic) losses; 2000 interior + 200 boundary + 200 " +
+			"initial seeded shifted-Hammersley points; reference ref.HeatExact (two decaying modes) on a " +
+			"101×101 grid; metric relative L2",
+		Defaults: Defaults{Widths: []int{20, 20, 20}, Activation: annsvd.ActTanh, AdamSteps: 5000, LBFGSIters: 2000, LR: 1e-3},
+		New:      Heat,
+	})
+}
+
+// Heat builds the heat-equation problem u_t = α·u_xx with soft boundary and initial losses.
+func Heat() (*annsvd.Problem, error) {
+	return &annsvd.Problem{
+		Name:     "heat",
+		Equation: registry["heat"].Equation,
+		Coords:   []string{"x", "t"},
+		Terms: func(seed uint64) ([]annsvd.Term, error) {
+			dom, err := ShiftedHammersley(seed, HeatDomainPoints, []float64{0, 0}, []float64{1, 1})
+			if err != nil {
+				return nil, err
+			}
+			tb, err := ShiftedHammersley(seed+1, HeatBoundaryPoints, []float64{0}, []float64{1})
+			if err != nil {
+				return nil, err
+			}
+			bc := make([][]float64, len(tb))
+			for i, p := range tb {
+				bc[i] = []float64{float64(i % 2), p[0]}
+			}
+			xi, err := ShiftedHammersley(seed+2, HeatInitialPoints, []float64{0}, []float64{1})
+			if err != nil {
+				return nil, err
+			}
+			ic := make([][]float64, len(xi))
+			for i, p := range xi {
+				ic[i] = []float64{p[0], 0}
+			}
+			return []annsvd.Term{
+				{Name: "pde", Points: dom, Derivs: annsvd.Derivs{First: []int{0, 1}, Second: []int{0}},
+					Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node {
+						return Sub(u.D[1], MulScalar(u.DD[0], HeatAlpha))
+					}},
+				{Name: "bc", Points: bc, Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node { return u.V }},
+				{Name: "ic", Points: ic, Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node {
+					u0 := Add(Sin(MulScalar(x[0], math.Pi)), MulScalar(Sin(MulScalar(x[0], 3*math.Pi)), 0.5))
+					return Sub(u.V, u0)
+				}},
+			}, nil
+		},
+		Reference: func() (*annsvd.EvalSet, error) {
+			return gridEval(101, 101, 0, 1, 0, 1, "x", "t", func(x, t float64) float64 { return ref.HeatExact(x, t, HeatAlpha) }), nil
+		},
+	}, nil
+}
