@@ -41,6 +41,7 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 	adam := fs.Int("adam", 3000, "Adam steps")
 	lbfgs := fs.Int("lbfgs", 500, "L-BFGS iterations")
 	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
+	dataW := fs.Float64("data-weight", 1, "weight of the observation term in the loss (the PDE term has weight 1)")
 	out := fs.String("out", "", "directory for inverse.json")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -50,6 +51,9 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		return usageError{err}
+	}
+	if !(*dataW > 0) || math.IsInf(*dataW, 0) {
+		return usageError{fmt.Errorf("-data-weight %v out of range: need a finite weight > 0", *dataW)}
 	}
 	if *seed < 0 || *adam < 0 || *lbfgs < 0 {
 		return usageError{fmt.Errorf("-seed, -adam and -lbfgs must be ≥ 0")}
@@ -79,7 +83,7 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 		if spec.Mode != annsvd.Dense {
 			net.SVD[1], net.SVD[2] = spec, spec
 		}
-		cfg := solve.Config{AdamSteps: *adam, LBFGSIters: *lbfgs, LR: *lr, Seed: uint64(*seed)}
+		cfg := solve.Config{AdamSteps: *adam, LBFGSIters: *lbfgs, LR: *lr, Seed: uint64(*seed), Weights: map[string]float64{"data": *dataW}}
 		res, run, err := solve.Train(b, p, net, cfg)
 		if err != nil {
 			return fmt.Errorf("%s: %w", spec, err)
