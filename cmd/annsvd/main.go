@@ -21,6 +21,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/annsvd/annsvd/annsvd/engine"
 )
 
 // command is one sub-command of the CLI.
@@ -97,7 +99,7 @@ func printUsage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "backend: $GOMLX_BACKEND (default go:ops_sequential,dotgeneral_small, the pure-Go backend)")
+	fmt.Fprintln(w, "backend: $GOMLX_BACKEND (default "+engine.DefaultConfig+", the pure-Go backend)")
 }
 
 func firstLine(s string) string {
