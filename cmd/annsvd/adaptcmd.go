@@ -43,14 +43,8 @@ func runAdapt(args []string, stdout, stderr io.Writer) error {
 	rank := fs.Int("rank", 8, "ortho experiment: compact rank k of layer 1")
 	seed := fs.Int64("seed", 1, "seed")
 	out := fs.String("out", "", "directory for adapt.json")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			fs.SetOutput(stderr)
-			fmt.Fprintln(stderr, "usage: annsvd adapt -experiment rank|ortho [flags]")
-			fs.PrintDefaults()
-			return err
-		}
-		return usageError{err}
+	if err := parseFlags(fs, args, "usage: annsvd adapt -experiment rank|ortho [flags]", stderr); err != nil {
+		return err
 	}
 	entry, err := problems.Get(*problem)
 	if err != nil {

@@ -22,14 +22,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	widths := fs.String("widths", "", "override the preset's hidden widths, e.g. 128,128,128")
 	deriv := fs.String("deriv", "forward", "input derivatives: forward (jets) or autodiff (nested Gradient)")
 	jsonOut := fs.String("json", "", "write the results as a JSON array to this file (atomically)")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			fs.SetOutput(stderr)
-			fmt.Fprintln(stderr, "usage: annsvd bench [flags]   (times the Adam step; median/p10/p90 ms, CPU ms, peak RSS, compile time)")
-			fs.PrintDefaults()
-			return err
-		}
-		return usageError{err}
+	if err := parseFlags(fs, args, "usage: annsvd bench [flags]   (times the Adam step; median/p10/p90 ms, CPU ms, peak RSS, compile time)", stderr); err != nil {
+		return err
 	}
 	if *steps < 1 {
 		return usageError{fmt.Errorf("-steps %d out of range: need ≥ 1", *steps)}

@@ -93,17 +93,8 @@ func runFigures(args []string, stdout, stderr io.Writer) error {
 	quick := fs.Bool("quick", false, "small experiments for CI (Poisson 20 steps on 1 500 points, Burgers 300 Adam + 50 L-BFGS)")
 	quiet := fs.Bool("quiet", false, "no progress display")
 	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stderr)
-			fmt.Fprintln(stderr, "usage: annsvd figures -out DIR [-quick]")
-			fs.PrintDefaults()
-			return err
-		}
-		return usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	if err := parseFlags(fs, args, "usage: annsvd figures -out DIR [-quick]", stderr); err != nil {
+		return err
 	}
 	tmp, err := figOutDir(*out)
 	if err != nil {

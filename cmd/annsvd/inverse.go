@@ -43,14 +43,8 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
 	dataW := fs.Float64("data-weight", 1, "weight of the observation term in the loss (the PDE term has weight 1)")
 	out := fs.String("out", "", "directory for inverse.json")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			fs.SetOutput(stderr)
-			fmt.Fprintln(stderr, "usage: annsvd inverse [flags]   (Burgers with unknown ν from noisy observations)")
-			fs.PrintDefaults()
-			return err
-		}
-		return usageError{err}
+	if err := parseFlags(fs, args, "usage: annsvd inverse [flags]   (Burgers with unknown ν from noisy observations)", stderr); err != nil {
+		return err
 	}
 	if !(*dataW > 0) || math.IsInf(*dataW, 0) {
 		return usageError{fmt.Errorf("-data-weight %v out of range: need a finite weight > 0", *dataW)}

@@ -108,3 +108,23 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// parseFlags parses a command's flags. With -h it prints usage and the flag defaults to
+// stderr and returns flag.ErrHelp (exit status 0); a bad flag or a stray argument is a
+// usageError (exit status 2).
+func parseFlags(fs *flag.FlagSet, args []string, usage string, stderr io.Writer) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fmt.Fprintln(stderr, usage)
+			fs.PrintDefaults()
+			return err
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	return nil
+}

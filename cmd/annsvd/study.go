@@ -48,17 +48,8 @@ func runStudy(args []string, stdout, stderr io.Writer) error {
 	layers := fs.String("svd-layers", "1", "hidden-to-hidden maps factorised in every SVD cell (comma list or 'all')")
 	points := fs.Int("points", 0, "subsample every loss term to at most N points (0: all)")
 	quiet := fs.Bool("quiet", false, "no per-cell log")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			fs.SetOutput(stderr)
-			fmt.Fprintln(stderr, "usage: annsvd study [transfer] [flags]")
-			fs.PrintDefaults()
-			return err
-		}
-		return usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	if err := parseFlags(fs, args, "usage: annsvd study [transfer] [flags]", stderr); err != nil {
+		return err
 	}
 	if *out == "" {
 		return usageError{fmt.Errorf("-out is required (the study appends its cells to DIR/%s)", study.JSONLName)}

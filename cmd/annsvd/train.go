@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -67,19 +66,7 @@ func newTrainFlags(name string, withMode bool) *trainFlags {
 }
 
 func (f *trainFlags) parse(args []string, stderr io.Writer) error {
-	if err := f.fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			f.fs.SetOutput(stderr)
-			fmt.Fprintf(stderr, "usage: %s [flags]\n", f.fs.Name())
-			f.fs.PrintDefaults()
-			return err
-		}
-		return usageError{err}
-	}
-	if f.fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", f.fs.Arg(0))}
-	}
-	return nil
+	return parseFlags(f.fs, args, "usage: "+f.fs.Name()+" [flags]", stderr)
 }
 
 func (f *trainFlags) isSet(name string) bool {

@@ -97,14 +97,8 @@ func runTransfer(args []string, stdout, stderr io.Writer) error {
 	lr := fs.Float64("lr", 3e-3, "Adam learning rate (source and scratch)")
 	lrT := fs.Float64("lr-transfer", 1e-2, "Adam learning rate of the transfer (few parameters: s, biases, input and output layers)")
 	out := fs.String("out", "", "directory for transfer.json")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			fs.SetOutput(stderr)
-			fmt.Fprintln(stderr, "usage: annsvd study transfer [flags]   (−Δu = f_a: train at a-src, transfer to a-dst with U, V frozen)")
-			fs.PrintDefaults()
-			return err
-		}
-		return usageError{err}
+	if err := parseFlags(fs, args, "usage: annsvd study transfer [flags]   (−Δu = f_a: train at a-src, transfer to a-dst with U, V frozen)", stderr); err != nil {
+		return err
 	}
 	w, err := parseInts("widths", *widths)
 	if err != nil {
