@@ -10,7 +10,7 @@
 //     builds gonb, goimports and gopls from the tool pins in go.mod into
 //     $(go env GOPATH)/bin (or $ANNSVD_BIN), registers the "gonb" kernelspec
 //     and patches its kernel.json "env" with GOMLX_BACKEND (default
-//     "go:parallelism=-1,dotgeneral_small"), GOMLX_NO_AUTO_INSTALL=1, PATH and,
+//     "go:ops_sequential,dotgeneral_small"), GOMLX_NO_AUTO_INSTALL=1, PATH and,
 //     if set at install time, PJRT_PLUGIN_LIBRARY_PATH. Idempotent.
 //   - check.sh NOTEBOOK...: executes notebooks headless with
 //     "jupyter nbconvert --execute" on the gonb kernel, checks them with

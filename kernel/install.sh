@@ -15,7 +15,7 @@
 #   ANNSVD_JUPYTER           jupyter executable to use instead of /usr/bin/jupyter; skips apt
 #   ANNSVD_GONB_ARGS         extra flags recorded in the kernelspec, e.g. "--raw_error"
 #   GOMLX_BACKEND            backend baked into the kernelspec
-#                            (default: go:parallelism=-1,dotgeneral_small)
+#                            (default: go:ops_sequential,dotgeneral_small)
 #   PJRT_PLUGIN_LIBRARY_PATH copied into the kernelspec if set
 #   JUPYTER_DATA_DIR         honoured (kernelspec goes to $JUPYTER_DATA_DIR/kernels/gonb)
 set -euo pipefail
@@ -157,7 +157,7 @@ fi
 export ANNSVD_K_JSON="${KSPEC_DIR}/kernel.json"
 K_PATH="${BIN}:${GO_BIN_DIR}"; [[ "${GO_BIN_DIR}" == /usr/local/go/bin ]] || K_PATH+=":/usr/local/go/bin"
 export ANNSVD_K_PATH="${K_PATH}:\${PATH}"  # ${PATH} is expanded by jupyter_client at kernel launch.
-export ANNSVD_K_BACKEND="${GOMLX_BACKEND:-go:parallelism=-1,dotgeneral_small}"
+export ANNSVD_K_BACKEND="${GOMLX_BACKEND:-go:ops_sequential,dotgeneral_small}"
 export ANNSVD_K_PJRT="${PJRT_PLUGIN_LIBRARY_PATH:-}"
 "${PY}" - <<'EOF' || die "step 5 (patch kernel.json) failed."
 import json, os
