@@ -126,8 +126,9 @@ func glorot(rng *rand.Rand, m, n int) *mat.Dense {
 	return mat.NewDense(m, n, data)
 }
 
-// tensorOf converts a row-major matrix to a tensor of the given dtype and dimensions.
-func tensorOf(data []float64, dtype dtypes.DType, dims ...int) *tensors.Tensor {
+// TensorOf converts row-major float64 data to a tensor of the given dtype (Float64, or
+// Float32 otherwise) and dimensions; Float64 data is copied.
+func TensorOf(data []float64, dtype dtypes.DType, dims ...int) *tensors.Tensor {
 	if dtype == dtypes.Float64 {
 		return tensors.FromFlatDataAndDimensions(slices.Clone(data), dims...)
 	}
@@ -188,8 +189,8 @@ func NewNetwork(ctx *context.Context, cfg Config) (*Network, error) {
 		lctx := nctx.In(LayerScope(i))
 		if info.Spec.Mode == Dense {
 			info.Params, info.MAdds = m*n+n, m*n
-			lctx.VariableWithValue("w", tensorOf(w.RawMatrix().Data, dt, m, n))
-			lctx.VariableWithValue("b", tensorOf(make([]float64, n), dt, 1, n))
+			lctx.VariableWithValue("w", TensorOf(w.RawMatrix().Data, dt, m, n))
+			lctx.VariableWithValue("b", TensorOf(make([]float64, n), dt, 1, n))
 		} else {
 			u, sigma, v, err := Factorize(w)
 			if err != nil {
@@ -201,12 +202,12 @@ func NewNetwork(ctx *context.Context, cfg Config) (*Network, error) {
 			}
 			info.Rank, info.InitSigma = r, sigma
 			info.Params, info.MAdds = r*(m+n+1), r*(m+n+1)
-			lctx.VariableWithValue("u", tensorOf(rowMajor(u, r), dt, m, r))
-			lctx.VariableWithValue("s", tensorOf(sigma[:r], dt, 1, r))
-			lctx.VariableWithValue("v", tensorOf(rowMajor(v, r), dt, n, r))
+			lctx.VariableWithValue("u", TensorOf(rowMajor(u, r), dt, m, r))
+			lctx.VariableWithValue("s", TensorOf(sigma[:r], dt, 1, r))
+			lctx.VariableWithValue("v", TensorOf(rowMajor(v, r), dt, n, r))
 			if !info.Spec.NoBias {
 				info.Params += n
-				lctx.VariableWithValue("b", tensorOf(make([]float64, n), dt, 1, n))
+				lctx.VariableWithValue("b", TensorOf(make([]float64, n), dt, 1, n))
 			}
 		}
 		net.Layers = append(net.Layers, info)
@@ -295,7 +296,7 @@ func (n *Network) Forward(ctx *context.Context, x []Jet) Jet {
 			for i := range x {
 				onehot := make([]float64, n.Inputs)
 				onehot[i] = 1
-				row := ConstJet(Dot(Const(g, tensorOf(onehot, dt, 1, n.Inputs)), w), len(x))
+				row := ConstJet(Dot(Const(g, TensorOf(onehot, dt, 1, n.Inputs)), w), len(x))
 				term := x[i].Mul(row)
 				if i == 0 {
 					h = term

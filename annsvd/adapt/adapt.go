@@ -44,14 +44,7 @@ func tensorOf(m *mat.Dense, dt dtypes.DType) *tensors.Tensor {
 			data = append(data, m.At(i, j))
 		}
 	}
-	if dt == dtypes.Float64 {
-		return tensors.FromFlatDataAndDimensions(data, r, c)
-	}
-	f := make([]float32, len(data))
-	for i, v := range data {
-		f[i] = float32(v)
-	}
-	return tensors.FromFlatDataAndDimensions(f, r, c)
+	return annsvd.TensorOf(data, dt, r, c)
 }
 
 func setVar(ctx *context.Context, layer int, name string, m *mat.Dense, dt dtypes.DType) error {

@@ -89,7 +89,7 @@ func (r *Run) SetWeight(name string, w float64) error {
 	for ti, t := range r.Terms {
 		if t.Name == name {
 			v := r.Ctx.InspectVariable("/loss_weights", fmt.Sprintf("w%d", ti))
-			return v.SetValue(tensorOf([]float64{w}, r.Config.DType))
+			return v.SetValue(annsvd.TensorOf([]float64{w}, r.Config.DType))
 		}
 	}
 	return fmt.Errorf("solve: no loss term %q (terms: %s)", name, termNames(r.Terms))
@@ -113,5 +113,5 @@ func (r *Run) SetLR(lr float64) error {
 		r.Config.LR = lr // the Adam graph is not built yet: it will start with this value
 		return nil
 	}
-	return v.SetValue(tensorOf([]float64{lr}, r.Config.DType))
+	return v.SetValue(annsvd.TensorOf([]float64{lr}, r.Config.DType))
 }

@@ -63,7 +63,7 @@ func (r *Run) SetFlatParams(x []float64) error {
 	off := 0
 	for _, v := range r.trainVars {
 		n := v.Shape().Size()
-		if err := v.SetValue(tensorOf(append([]float64(nil), x[off:off+n]...), r.Config.DType, v.Shape().Dimensions...)); err != nil {
+		if err := v.SetValue(annsvd.TensorOf(append([]float64(nil), x[off:off+n]...), r.Config.DType, v.Shape().Dimensions...)); err != nil {
 			return fmt.Errorf("solve: setting %s: %w", v.ScopeAndName(), err)
 		}
 		off += n
@@ -338,7 +338,7 @@ func copyNetVars(dst, src *Run) error {
 		if d == nil || !slices.Equal(d.Shape().Dimensions, v.Shape().Dimensions) {
 			return fmt.Errorf("solve: variable %s has no counterpart of shape %v", v.ScopeAndName(), v.Shape().Dimensions)
 		}
-		t := tensorOf(annsvd.TensorFloat64s(v.MustValue()), dst.Config.DType, v.Shape().Dimensions...)
+		t := annsvd.TensorOf(annsvd.TensorFloat64s(v.MustValue()), dst.Config.DType, v.Shape().Dimensions...)
 		if err := d.SetValue(t); err != nil {
 			return fmt.Errorf("solve: setting %s: %w", v.ScopeAndName(), err)
 		}

@@ -290,20 +290,9 @@ func columns(pts [][]float64, d int, dt dtypes.DType) []*tensors.Tensor {
 		for i, p := range pts {
 			col[i] = p[j]
 		}
-		out[j] = tensorOf(col, dt, len(pts), 1)
+		out[j] = annsvd.TensorOf(col, dt, len(pts), 1)
 	}
 	return out
-}
-
-func tensorOf(data []float64, dt dtypes.DType, dims ...int) *tensors.Tensor {
-	if dt == dtypes.Float64 {
-		return tensors.FromFlatDataAndDimensions(data, dims...)
-	}
-	f := make([]float32, len(data))
-	for i, v := range data {
-		f[i] = float32(v)
-	}
-	return tensors.FromFlatDataAndDimensions(f, dims...)
 }
 
 // solution returns the jet of u at coordinates x with the derivatives d, by the
