@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 )
@@ -31,19 +30,12 @@ func ReadNPZMembers(path string, names ...string) (map[string]*Array, error) {
 }
 
 func readNPZFile(path string, names []string) (map[string]*Array, error) {
-	f, err := os.Open(path)
+	f, size, err := openRegular(path)
 	if err != nil {
-		return nil, unwrapPathError(err)
+		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, unwrapPathError(err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file")
-	}
-	return readNPZ(f, fi.Size(), names)
+	return readNPZ(f, size, names)
 }
 
 // readNPZ reads an .npz archive of the given size from ra. With names nil it

@@ -57,20 +57,31 @@ func ReadFile(path string) (*Array, error) {
 	return a, nil
 }
 
-func readFile(path string) (*Array, error) {
+// openRegular opens path for reading and returns it with its size; anything but a
+// regular file is an error.
+func openRegular(path string) (*os.File, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, unwrapPathError(err)
+		return nil, 0, unwrapPathError(err)
 	}
-	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, unwrapPathError(err)
+		f.Close()
+		return nil, 0, unwrapPathError(err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file")
+		f.Close()
+		return nil, 0, fmt.Errorf("not a regular file")
 	}
-	size := fi.Size()
+	return f, fi.Size(), nil
+}
+
+func readFile(path string) (*Array, error) {
+	f, size, err := openRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
 	a, _, err := readArray(io.LimitReader(f, size), source{size: size, prealloc: size, noun: "file"})
 	if err != nil {
 		return nil, err
