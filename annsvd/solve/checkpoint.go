@@ -154,25 +154,13 @@ func tensorToArray(t *tensors.Tensor) (*npy.Array, error) {
 	cerr := t.ConstFlatData(func(flat any) {
 		switch f := flat.(type) {
 		case []float32:
-			a.DType = npy.Float32
-			a.Data = make([]float64, len(f))
-			for i, v := range f {
-				a.Data[i] = float64(v)
-			}
+			a.DType, a.Data = npy.Float32, widen(f)
 		case []float64:
 			a.DType, a.Data = npy.Float64, slices.Clone(f)
 		case []int64:
-			a.DType = npy.Int64
-			a.Data = make([]float64, len(f))
-			for i, v := range f {
-				a.Data[i] = float64(v)
-			}
+			a.DType, a.Data = npy.Int64, widen(f)
 		case []int32:
-			a.DType = npy.Int32
-			a.Data = make([]float64, len(f))
-			for i, v := range f {
-				a.Data[i] = float64(v)
-			}
+			a.DType, a.Data = npy.Int32, widen(f)
 		default:
 			err = fmt.Errorf("dtype %s cannot be checkpointed", t.DType())
 		}
@@ -181,6 +169,16 @@ func tensorToArray(t *tensors.Tensor) (*npy.Array, error) {
 		return nil, cerr
 	}
 	return a, err
+}
+
+// widen converts a slice of numbers to float64 (exact for float32 and int32, and for
+// int64 values up to 2⁵³, which covers step counters).
+func widen[T float32 | int32 | int64](f []T) []float64 {
+	out := make([]float64, len(f))
+	for i, v := range f {
+		out[i] = float64(v)
+	}
+	return out
 }
 
 func arrayToTensor(a *npy.Array) (*tensors.Tensor, error) {
