@@ -51,9 +51,18 @@ func AutodiffJet(u *Node, x []*Node, d Derivs) Jet {
 			continue
 		}
 		j.D[i] = Gradient(ReduceAllSum(u), x[i])[0]
+		inLap := d.InLaplacian(i)
+		if !second && !inLap {
+			continue
+		}
+		dd := Gradient(ReduceAllSum(j.D[i]), x[i])[0]
 		if second {
 			j.Second[i] = true
-			j.DD[i] = Gradient(ReduceAllSum(j.D[i]), x[i])[0]
+			j.DD[i] = dd
+		}
+		if inLap {
+			j.InLap[i] = true
+			j.Lap = addOpt(j.Lap, dd)
 		}
 	}
 	return j

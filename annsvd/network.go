@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
@@ -36,6 +37,66 @@ type Config struct {
 	// Seed of the host-side initialisation. Each layer draws from its own stream, so
 	// changing one layer's mode leaves the others' initial weights unchanged.
 	Seed uint64
+	// Product chooses how SVD layers evaluate h·U·diag(s)·Vᵀ (ProductAuto by default).
+	Product Product
+}
+
+// Product is the evaluation order of an SVD layer's z = h·U·diag(s)·Vᵀ. Both orders
+// compute the same function of the same variables u, s, v with the same gradients;
+// they differ only in cost.
+type Product int
+
+const (
+	// ProductAuto picks, per layer, the cheaper of the two orders: Factored when
+	// r(m+n) ≤ m·n (low rank, the method's point), Formed otherwise (Thin and other
+	// high ranks, where the factored chain costs more per point than W itself).
+	ProductAuto Product = iota
+	// ProductFactored computes ((h·U)·diag(s))·Vᵀ per point: r(m+n+1) multiply-adds per
+	// point, W is never formed.
+	ProductFactored
+	// ProductFormed forms W = (U·diag(s))·Vᵀ once per evaluation (m·n·r multiply-adds,
+	// independent of the number of points) and then computes h·W: m·n per point.
+	ProductFormed
+)
+
+// ProductNames lists the accepted Product names.
+const ProductNames = "auto, factored, formed"
+
+// String returns the name of the product order.
+func (p Product) String() string {
+	switch p {
+	case ProductAuto:
+		return "auto"
+	case ProductFactored:
+		return "factored"
+	case ProductFormed:
+		return "formed"
+	}
+	return fmt.Sprintf("Product(%d)", int(p))
+}
+
+// ParseProduct parses "auto", "factored" or "formed".
+func ParseProduct(s string) (Product, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "auto", "":
+		return ProductAuto, nil
+	case "factored":
+		return ProductFactored, nil
+	case "formed":
+		return ProductFormed, nil
+	}
+	return ProductAuto, fmt.Errorf("annsvd: unknown SVD product order %q (allowed: %s)", s, ProductNames)
+}
+
+// formed reports whether an m×n layer of rank r is evaluated by forming W.
+func (p Product) formed(m, n, r int) bool {
+	switch p {
+	case ProductFactored:
+		return false
+	case ProductFormed:
+		return true
+	}
+	return r*(m+n) > m*n
 }
 
 // DefaultSVD returns the paper's placement: only the map between hidden layers 1 and 2.
@@ -55,8 +116,12 @@ type LayerInfo struct {
 	Rank int
 	// Params counts the trainable parameters: m·n + n dense, r(m+n+1) (+ n bias) SVD.
 	Params int
-	// MAdds counts multiply-adds per point for the value: m·n dense, r(m+n+1) SVD.
+	// MAdds counts multiply-adds per point for the value: m·n dense and formed SVD
+	// layers, r(m+n+1) factored SVD layers.
 	MAdds int
+	// Formed reports that the SVD layer forms W = (U·diag(s))·Vᵀ once per evaluation
+	// (m·n·r multiply-adds, not counted in MAdds) instead of the factored chain; see Product.
+	Formed bool
 	// InitSigma are the singular values of the Glorot W the layer was initialised from
 	// (SVD layers only), descending.
 	InitSigma []float64
@@ -90,6 +155,9 @@ func (c Config) Validate() error {
 	}
 	if c.Activation < ActTanh || c.Activation > ActSwish {
 		return fmt.Errorf("annsvd: unknown activation %d (allowed: %s)", int(c.Activation), ActivationNames)
+	}
+	if c.Product < ProductAuto || c.Product > ProductFormed {
+		return fmt.Errorf("annsvd: unknown SVD product order %d (allowed: %s)", int(c.Product), ProductNames)
 	}
 	if c.DType != dtypes.InvalidDType && c.DType != dtypes.Float32 && c.DType != dtypes.Float64 {
 		return fmt.Errorf("annsvd: dtype %s not supported (allowed: float32, float64)", c.DType)
@@ -202,6 +270,9 @@ func NewNetwork(ctx *context.Context, cfg Config) (*Network, error) {
 			}
 			info.Rank, info.InitSigma = r, sigma
 			info.Params, info.MAdds = r*(m+n+1), r*(m+n+1)
+			if info.Formed = cfg.Product.formed(m, n, r); info.Formed {
+				info.MAdds = m * n
+			}
 			lctx.VariableWithValue("u", TensorOf(rowMajor(u, r), dt, m, r))
 			lctx.VariableWithValue("s", TensorOf(sigma[:r], dt, 1, r))
 			lctx.VariableWithValue("v", TensorOf(rowMajor(v, r), dt, n, r))
@@ -307,7 +378,13 @@ func (n *Network) Forward(ctx *context.Context, x []Jet) Jet {
 			h.V = Add(h.V, b)
 		case l.IsSVD():
 			u, s, vt := vg("u"), vg("s"), Transpose(vg("v"), 0, 1)
-			h = linear(h, func(z *Node) *Node { return Dot(Mul(Dot(z, u), s), vt) }, b)
+			if l.Formed {
+				// W = (U·diag(s))·Vᵀ once, shared by every stream of the jet.
+				w := Dot(Mul(u, s), vt)
+				h = linear(h, func(z *Node) *Node { return Dot(z, w) }, b)
+			} else {
+				h = linear(h, func(z *Node) *Node { return Dot(Mul(Dot(z, u), s), vt) }, b)
+			}
 		default:
 			w := vg("w")
 			h = linear(h, func(z *Node) *Node { return Dot(z, w) }, b)

@@ -170,3 +170,99 @@ func TestDerivativesAgainstFiniteDifferences(t *testing.T) {
 		}
 	}
 }
+
+// TestProductOrders checks that forming W = (U·diag(s))·Vᵀ and the factored chain give
+// the same jets and the same gradients with respect to u, s, v, and that ProductAuto
+// forms W exactly when r(m+n) > m·n.
+func TestProductOrders(t *testing.T) {
+	d := annsvd.Derivs{First: []int{0, 1}, Second: []int{0, 1}}
+	run := func(p annsvd.Product, spec annsvd.LayerSpec) (*annsvd.Network, []float64) {
+		cfg := annsvd.Config{Inputs: 2, Widths: []int{50, 70}, Outputs: 1, Seed: 3, DType: dtypes.Float64,
+			SVD: annsvd.DefaultSVD(spec), Product: p}
+		ctx := context.New()
+		net, err := annsvd.NewNetwork(ctx, cfg)
+		require.NoError(t, err)
+		e, err := context.NewExec(engine.MustDefault(), ctx, func(ctx *context.Context, x, y *Node) []*Node {
+			j := net.Forward(ctx, annsvd.CoordJets([]*Node{x, y}, d))
+			loss := ReduceAllSum(Square(Add(j.DD[0], j.DD[1])))
+			g := x.Graph()
+			var vars []*Node
+			for _, name := range []string{"u", "s", "v", "b"} {
+				vars = append(vars, ctx.InspectVariable("/net/layer_1", name).ValueGraph(g))
+			}
+			return append([]*Node{j.V, j.D[0], j.DD[1], loss}, Gradient(loss, vars...)...)
+		})
+		require.NoError(t, err)
+		xs := []float64{0.1, 0.5, 0.9, 0.33}
+		ys := []float64{0.2, 0.7, 0.4, 0.05}
+		col := func(v []float64) *tensors.Tensor { return tensors.FromFlatDataAndDimensions(v, len(v), 1) }
+		outs, err := e.Exec(col(xs), col(ys))
+		require.NoError(t, err)
+		var flat []float64
+		for _, o := range outs {
+			flat = append(flat, tensors.MustCopyFlatData[float64](o)...)
+		}
+		return net, flat
+	}
+	thin := annsvd.LayerSpec{Mode: annsvd.Thin}
+	netF, factored := run(annsvd.ProductFactored, thin)
+	netW, formed := run(annsvd.ProductFormed, thin)
+	require.False(t, netF.Layers[1].Formed)
+	require.True(t, netW.Layers[1].Formed)
+	require.Equal(t, 50*121, netF.Layers[1].MAdds)
+	require.Equal(t, 50*70, netW.Layers[1].MAdds)
+	require.Equal(t, len(factored), len(formed))
+	for i := range factored {
+		require.InDelta(t, factored[i], formed[i], 1e-10*(1+math.Abs(factored[i])), "output %d", i)
+	}
+	netA, _ := run(annsvd.ProductAuto, thin)
+	require.True(t, netA.Layers[1].Formed, "thin 50×70: 50·120 > 3500, auto forms W")
+	netA, _ = run(annsvd.ProductAuto, annsvd.LayerSpec{Mode: annsvd.Compact, Rank: 3})
+	require.False(t, netA.Layers[1].Formed, "k=3: 3·120 < 3500, auto keeps the factored chain")
+	netA, _ = run(annsvd.ProductAuto, annsvd.LayerSpec{Mode: annsvd.Compact, Rank: 29})
+	require.False(t, netA.Layers[1].Formed, "k=29: 29·120 = 3480 ≤ 3500")
+	netA, _ = run(annsvd.ProductAuto, annsvd.LayerSpec{Mode: annsvd.Compact, Rank: 30})
+	require.True(t, netA.Layers[1].Formed, "k=30: 30·120 = 3600 > 3500")
+	_, err := annsvd.ParseProduct("both")
+	require.ErrorContains(t, err, `"both"`)
+}
+
+// TestLaplacianStream checks the forward Laplacian stream against the sum of the pure
+// second derivatives, for forward jets, nested Gradient and through jet products (a
+// hard-constraint transform), for dense and SVD networks and every activation.
+func TestLaplacianStream(t *testing.T) {
+	for _, act := range []annsvd.Activation{annsvd.ActTanh, annsvd.ActSine, annsvd.ActSwish} {
+		for _, spec := range []annsvd.LayerSpec{{}, {Mode: annsvd.Compact, Rank: 4}} {
+			cfg := annsvd.Config{Inputs: 3, Widths: []int{8, 6}, Outputs: 1, Seed: 5, DType: dtypes.Float64,
+				Activation: act, SVD: annsvd.DefaultSVD(spec)}
+			ctx := context.New()
+			net, err := annsvd.NewNetwork(ctx, cfg)
+			require.NoError(t, err)
+			all := []int{0, 1, 2}
+			e, err := context.NewExec(engine.MustDefault(), ctx, func(ctx *context.Context, x, y, z *Node) []*Node {
+				in := []*Node{x, y, z}
+				// u = x·y·sin(z)·N: products and composition exercise every jet rule.
+				u := func(d annsvd.Derivs) annsvd.Jet {
+					xj := annsvd.CoordJets(in, d)
+					return xj[0].Mul(xj[1]).Mul(xj[2].Sin()).Mul(net.Forward(ctx, xj))
+				}
+				lap := u(annsvd.Derivs{First: []int{0}, Laplacian: []int{1, 2}})
+				dd := u(annsvd.Derivs{First: all, Second: all})
+				plain := net.Forward(ctx, annsvd.CoordJets(in, annsvd.Derivs{})).V
+				ad := annsvd.AutodiffJet(plain, in, annsvd.Derivs{Laplacian: []int{1, 2}})
+				fwd := net.Forward(ctx, annsvd.CoordJets(in, annsvd.Derivs{Laplacian: []int{1, 2}}))
+				return []*Node{lap.Lap, Add(dd.DD[1], dd.DD[2]), ad.Lap, fwd.Lap, lap.D[0], dd.D[0]}
+			})
+			require.NoError(t, err)
+			col := func(v ...float64) *tensors.Tensor { return tensors.FromFlatDataAndDimensions(v, len(v), 1) }
+			outs, err := e.Exec(col(0.1, -0.4, 0.8), col(0.3, 0.9, -0.2), col(-0.7, 0.25, 0.6))
+			require.NoError(t, err)
+			get := func(i int) []float64 { return tensors.MustCopyFlatData[float64](outs[i]) }
+			name := act.String() + " " + spec.String()
+			require.InDeltaSlice(t, get(1), get(0), 1e-12, "%s: transformed Lap vs DD₁+DD₂", name)
+			require.InDeltaSlice(t, get(3), get(2), 1e-12, "%s: forward Lap vs nested Gradient", name)
+			require.InDeltaSlice(t, get(5), get(4), 1e-12, "%s: first derivatives unchanged", name)
+			require.NotZero(t, get(0)[0])
+		}
+	}
+}

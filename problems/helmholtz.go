@@ -50,11 +50,10 @@ func Helmholtz() (*annsvd.Problem, error) {
 				return nil, err
 			}
 			return []annsvd.Term{{
-				Name: "pde", Points: pts, Derivs: annsvd.Derivs{First: []int{0, 1}, Second: []int{0, 1}},
+				Name: "pde", Points: pts, Derivs: annsvd.Derivs{First: []int{0, 1}, Laplacian: []int{0, 1}},
 				Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node {
 					f := MulScalar(Mul(Sin(MulScalar(x[0], HelmholtzA1*math.Pi)), Sin(MulScalar(x[1], HelmholtzA2*math.Pi))), c)
-					lap := Add(u.DD[0], u.DD[1])
-					return Sub(Neg(Add(lap, MulScalar(u.V, HelmholtzK*HelmholtzK))), f)
+					return Sub(Neg(Add(u.Lap, MulScalar(u.V, HelmholtzK*HelmholtzK))), f)
 				},
 			}}, nil
 		},

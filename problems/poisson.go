@@ -45,7 +45,7 @@ func PoissonPaperGrid() (train, test [][]float64) {
 // PoissonPaper builds the paper's Poisson problem.
 func PoissonPaper() (*annsvd.Problem, error) {
 	train, test := PoissonPaperGrid()
-	d2 := annsvd.Derivs{First: []int{0, 1}, Second: []int{0, 1}}
+	d2 := annsvd.Derivs{First: []int{0, 1}, Laplacian: []int{0, 1}}
 	return &annsvd.Problem{
 		Name:     "poisson-paper",
 		Equation: registry["poisson-paper"].Equation,
@@ -58,7 +58,7 @@ func PoissonPaper() (*annsvd.Problem, error) {
 					xm1, ym1 := AddScalar(x[0], -1), AddScalar(x[1], -1)
 					f := Sub(MulScalar(Mul(xm1, Cos(MulScalar(x[1], 5))), 10),
 						MulScalar(Mul(Mul(xm1, ym1), Sin(MulScalar(x[1], 5))), 25))
-					return Sub(Add(u.DD[0], u.DD[1]), f)
+					return Sub(u.Lap, f)
 				},
 			}}, nil
 		},

@@ -33,10 +33,10 @@ func PoissonSine(a float64, n int) (*annsvd.Problem, error) {
 		Equation: fmt.Sprintf("−Δu = (a²+1)π² sin(aπx) sin(πy) on [0,1]², a = %g", a),
 		Coords:   []string{"x", "y"},
 		Terms: func(uint64) ([]annsvd.Term, error) {
-			return []annsvd.Term{{Name: "pde", Points: pts, Derivs: annsvd.Derivs{First: []int{0, 1}, Second: []int{0, 1}},
+			return []annsvd.Term{{Name: "pde", Points: pts, Derivs: annsvd.Derivs{First: []int{0, 1}, Laplacian: []int{0, 1}},
 				Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node {
 					f := MulScalar(Mul(Sin(MulScalar(x[0], a*math.Pi)), Sin(MulScalar(x[1], math.Pi))), c)
-					return Add(Add(u.DD[0], u.DD[1]), f)
+					return Add(u.Lap, f)
 				}}}, nil
 		},
 		Transform: func(x []annsvd.Jet, nn annsvd.Jet) annsvd.Jet {

@@ -26,9 +26,18 @@ func TestRunPreset(t *testing.T) {
 
 // BenchmarkBurgers20x3 times one Adam step of the Burgers 2→[20]×3→1 PINN (2780 points);
 // use with -cpuprofile for profiles.
-func BenchmarkBurgers20x3(b *testing.B) {
-	p, _ := Find("burgers-20x3")
-	res, err := Run(engine.MustDefault(), p, Options{Steps: b.N, Warmup: 3})
+func BenchmarkBurgers20x3(b *testing.B) { benchPreset(b, "burgers-20x3") }
+
+// BenchmarkPoissonPaperDense times one full-batch Adam step of the paper's Poisson
+// problem (2→[50,70]→1, 32 000 points); use with -cpuprofile for profiles.
+func BenchmarkPoissonPaperDense(b *testing.B) { benchPreset(b, "poisson-paper-dense") }
+
+func benchPreset(b *testing.B, name string) {
+	p, err := Find(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := Run(engine.MustDefault(), p, Options{Steps: b.N, Warmup: 2})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -22,16 +22,16 @@ import (
 
 // trainFlags are the flags shared by train and compare.
 type trainFlags struct {
-	fs                                                              *flag.FlagSet
-	problem, mode, activation, widths, svdLayers, dtype, deriv, out string
-	rank                                                            int
-	threshold                                                       float64
-	relative, svdBias, quiet                                        bool
-	adam, lbfgs, logEvery                                           int
-	seed                                                            int64
-	lr                                                              float64
-	px                                                              problemFlags
-	rel                                                             reliabilityFlags
+	fs                                                                       *flag.FlagSet
+	problem, mode, activation, widths, svdLayers, dtype, deriv, out, product string
+	rank                                                                     int
+	threshold                                                                float64
+	relative, svdBias, quiet                                                 bool
+	adam, lbfgs, logEvery                                                    int
+	seed                                                                     int64
+	lr                                                                       float64
+	px                                                                       problemFlags
+	rel                                                                      reliabilityFlags
 }
 
 func newTrainFlags(name string, withMode bool) *trainFlags {
@@ -45,6 +45,7 @@ func newTrainFlags(name string, withMode bool) *trainFlags {
 		fs.BoolVar(&f.relative, "relative", false, "make -threshold relative to σ₁ (keep σ ≥ τ·σ₁, τ ∈ (0,1])")
 	}
 	fs.StringVar(&f.svdLayers, "svd-layers", "1", "hidden-to-hidden maps to factorise: comma list of j (map hidden j → j+1) or 'all'")
+	fs.StringVar(&f.product, "svd-product", "auto", "SVD layer evaluation order: auto (cheaper per layer), factored (((h·U)·diag(s))·Vᵀ, W never formed) or formed (W = U·diag(s)·Vᵀ once per step, then h·W); same function and gradients")
 	fs.BoolVar(&f.svdBias, "svd-bias", true, "give SVD layers a bias b (default: the problem's; poisson-paper has none)")
 	fs.StringVar(&f.widths, "widths", "", "hidden widths, comma separated (default: the problem's, e.g. 20,20,20)")
 	fs.StringVar(&f.activation, "activation", "", "hidden activation: "+annsvd.ActivationNames+" (default: the problem's)")
@@ -182,7 +183,11 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 		return nil, err
 	}
 	j.layers = layers
-	j.net = annsvd.Config{Widths: widths, Activation: act, Outputs: 1, SVD: svd}
+	product, err := annsvd.ParseProduct(f.product)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	j.net = annsvd.Config{Widths: widths, Activation: act, Outputs: 1, SVD: svd, Product: product}
 	if j.problem, err = entry.Build(problems.Options{Dim: f.px.dim, Widths: widths}); err != nil {
 		return nil, usageError{err}
 	}
