@@ -6,8 +6,10 @@ package bench
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -108,12 +110,20 @@ type Options struct {
 	Steps, Warmup int
 	Deriv         annsvd.DerivMethod
 	Seed          uint64
+	// TargetS, when > 0, replaces Steps by clamp(TargetS / last warm-up step,
+	// MinSteps, MaxSteps) (at least 2 warm-up steps, so that the last one is compiled).
+	TargetS            float64
+	MinSteps, MaxSteps int
 }
 
 // Run times preset p on backend b: warm-up steps (the first compiles), then Steps timed
 // Adam steps. Peak RSS is measured from the start of this call (Linux: the process's
 // high-water mark is reset through /proc/self/clear_refs).
 func Run(b backends.Backend, p Preset, o Options) (*Result, error) {
+	if o.TargetS > 0 {
+		o.Warmup = max(o.Warmup, 2)
+		o.Steps = max(o.Steps, 1)
+	}
 	if o.Steps < 1 {
 		return nil, fmt.Errorf("bench: steps %d out of range: need ≥ 1", o.Steps)
 	}
@@ -149,6 +159,10 @@ func Run(b backends.Backend, p Preset, o Options) (*Result, error) {
 	}
 	if err := r.AdamSteps(o.Warmup); err != nil {
 		return nil, err
+	}
+	if o.TargetS > 0 {
+		last := r.AdamStepTimes[len(r.AdamStepTimes)-1].Seconds()
+		o.Steps = min(max(int(math.Round(o.TargetS/max(last, 1e-6))), o.MinSteps, 1), max(o.MaxSteps, o.MinSteps, 1))
 	}
 	r.AdamStepTimes = r.AdamStepTimes[:0]
 	cpu0 := cpuTime()
@@ -198,4 +212,92 @@ func peakRSSMB() float64 {
 		}
 	}
 	return 0
+}
+
+// ScalingOptions describe a scaling table: the Burgers PINN 2→[w]×Depth→1 (dense) timed
+// for every width w in Widths and PDE point count N in Points.
+type ScalingOptions struct {
+	Points, Widths []int
+	// Depth is the number of hidden layers (default 3).
+	Depth int
+	// TargetS is the wall time aimed at per cell for the timed steps (default 10 s):
+	// steps = clamp(TargetS / second warm-up step, MinSteps, MaxSteps).
+	TargetS            float64
+	MinSteps, MaxSteps int
+	// MaxStepS skips a cell whose step time, extrapolated linearly in N from the
+	// previous cell of the same width, exceeds it (default 60 s); the estimate is kept.
+	MaxStepS float64
+	Deriv    annsvd.DerivMethod
+	// Progress, when set, is called after every cell.
+	Progress func(c ScalingCell)
+}
+
+// ScalingCell is one cell of a scaling table.
+type ScalingCell struct {
+	Width  int `json:"width"`
+	Points int `json:"points"`
+	// Result is nil when the cell was skipped.
+	Result *Result `json:"result,omitempty"`
+	// EstimatedMs is the extrapolated step time of a skipped cell.
+	EstimatedMs float64 `json:"estimated_ms,omitempty"`
+}
+
+// Scaling measures the scaling table: for each width (ascending) and N (ascending), one
+// compiling warm-up step, one warm-up step whose time sets the number of timed steps
+// (Options.TargetS), then the timed steps.
+func Scaling(b backends.Backend, o ScalingOptions) ([]ScalingCell, error) {
+	if len(o.Points) == 0 || len(o.Widths) == 0 {
+		return nil, fmt.Errorf("bench: scaling needs at least one point count and one width (got %v, %v)", o.Points, o.Widths)
+	}
+	for _, n := range o.Points {
+		if n < 1 {
+			return nil, fmt.Errorf("bench: scaling point count %d out of range: need ≥ 1", n)
+		}
+	}
+	for _, w := range o.Widths {
+		if w < 1 {
+			return nil, fmt.Errorf("bench: scaling width %d out of range: need ≥ 1", w)
+		}
+	}
+	if o.Depth == 0 {
+		o.Depth = 3
+	}
+	if o.TargetS <= 0 {
+		o.TargetS = 10
+	}
+	if o.MinSteps < 1 {
+		o.MinSteps = 2
+	}
+	if o.MaxSteps < o.MinSteps {
+		o.MaxSteps = max(50, o.MinSteps)
+	}
+	if o.MaxStepS <= 0 {
+		o.MaxStepS = 60
+	}
+	points, widths := slices.Sorted(slices.Values(o.Points)), slices.Sorted(slices.Values(o.Widths))
+	var cells []ScalingCell
+	for _, w := range widths {
+		prevMs, prevN := 0.0, 0
+		for _, n := range points {
+			c := ScalingCell{Width: w, Points: n}
+			if est := prevMs * float64(n) / float64(max(prevN, 1)); prevMs > 0 && est > o.MaxStepS*1000 {
+				c.EstimatedMs = est
+				prevMs, prevN = est, n
+			} else {
+				p := Preset{Name: fmt.Sprintf("burgers-%dx%d-N%d", w, o.Depth, n), Problem: "burgers",
+					Widths: slices.Repeat([]int{w}, o.Depth), Mode: "dense", Points: n}
+				r, err := Run(b, p, Options{Warmup: 2, Deriv: o.Deriv, TargetS: o.TargetS, MinSteps: o.MinSteps, MaxSteps: o.MaxSteps})
+				if err != nil {
+					return cells, err
+				}
+				c.Result = r
+				prevMs, prevN = r.MsMedian, n
+			}
+			cells = append(cells, c)
+			if o.Progress != nil {
+				o.Progress(c)
+			}
+		}
+	}
+	return cells, nil
 }

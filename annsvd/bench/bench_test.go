@@ -44,3 +44,23 @@ func benchPreset(b *testing.B, name string) {
 	b.ReportMetric(res.MsMedian, "ms/step-median")
 	b.ReportMetric(res.CPUMsPerStep, "cpu-ms/step")
 }
+
+func TestScaling(t *testing.T) {
+	var seen []ScalingCell
+	cells, err := Scaling(engine.MustDefault(), ScalingOptions{Points: []int{400, 200}, Widths: []int{8}, TargetS: 0.05,
+		MinSteps: 2, MaxSteps: 5, MaxStepS: 1e-6, Progress: func(c ScalingCell) { seen = append(seen, c) }})
+	require.NoError(t, err)
+	require.Len(t, cells, 2)
+	require.Equal(t, cells, seen)
+	// Ascending N: the first cell is measured, the second is extrapolated (and skipped)
+	// because MaxStepS is tiny.
+	require.Equal(t, 200, cells[0].Points)
+	require.NotNil(t, cells[0].Result)
+	require.Equal(t, 200+240, cells[0].Result.Points)
+	require.GreaterOrEqual(t, cells[0].Result.Steps, 2)
+	require.LessOrEqual(t, cells[0].Result.Steps, 5)
+	require.Nil(t, cells[1].Result)
+	require.InDelta(t, 2*cells[0].Result.MsMedian, cells[1].EstimatedMs, 1e-9)
+	_, err = Scaling(engine.MustDefault(), ScalingOptions{Points: []int{0}, Widths: []int{8}})
+	require.ErrorContains(t, err, "point count 0")
+}

@@ -4,12 +4,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/annsvd/annsvd/annsvd"
 	"github.com/annsvd/annsvd/annsvd/bench"
 	"github.com/annsvd/annsvd/annsvd/engine"
+	"github.com/annsvd/annsvd/internal/atomicio"
 )
 
 func runBench(args []string, stdout, stderr io.Writer) error {
@@ -22,6 +24,13 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	widths := fs.String("widths", "", "override the preset's hidden widths, e.g. 128,128,128")
 	deriv := fs.String("deriv", "forward", "input derivatives: forward (jets) or autodiff (nested Gradient)")
 	jsonOut := fs.String("json", "", "write the results as a JSON array to this file (atomically)")
+	scaling := fs.Bool("scaling", false, "measure the scaling table instead of presets: Burgers 2→[w]×depth→1 dense for every -scaling-widths × -scaling-points")
+	scPoints := fs.String("scaling-points", "1000,4000,16000,64000", "PDE point counts N of -scaling")
+	scWidths := fs.String("scaling-widths", "32,64,128,256,512", "hidden widths of -scaling")
+	scDepth := fs.Int("scaling-depth", 3, "hidden layers of -scaling")
+	targetS := fs.Float64("target-s", 10, "-scaling: timed seconds aimed at per cell (steps clamped to [3, 50])")
+	maxStepS := fs.Float64("max-step-s", 60, "-scaling: skip cells whose step, extrapolated from the previous N, exceeds this many seconds")
+	mdOut := fs.String("md", "", "-scaling: also write the table as Markdown to this file")
 	if err := parseFlags(fs, args, "usage: annsvd bench [flags]   (times the Adam step; median/p10/p90 ms, CPU ms, peak RSS, compile time)", stderr); err != nil {
 		return err
 	}
@@ -37,6 +46,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	d, err := annsvd.ParseDerivMethod(*deriv)
 	if err != nil {
 		return usageError{err}
+	}
+	if *scaling {
+		return runScaling(stdout, stderr, d, *scPoints, *scWidths, *scDepth, *targetS, *maxStepS, *jsonOut, *mdOut)
 	}
 	var list []bench.Preset
 	names := strings.Split(*presets, ",")
@@ -85,4 +97,95 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return writeJSON(*jsonOut, results)
 	}
 	return nil
+}
+
+// runScaling measures and prints the scaling table (ms per Adam step by width × N).
+func runScaling(stdout, stderr io.Writer, d annsvd.DerivMethod, pointsS, widthsS string, depth int, targetS, maxStepS float64, jsonOut, mdOut string) error {
+	points, err := parseInts("scaling-points", pointsS)
+	if err != nil {
+		return err
+	}
+	widths, err := parseInts("scaling-widths", widthsS)
+	if err != nil {
+		return err
+	}
+	if depth < 1 {
+		return usageError{fmt.Errorf("-scaling-depth %d out of range: need ≥ 1", depth)}
+	}
+	if !(targetS > 0) || !(maxStepS > 0) {
+		return usageError{fmt.Errorf("-target-s %v and -max-step-s %v must be > 0", targetS, maxStepS)}
+	}
+	b, err := engine.New()
+	if err != nil {
+		return err
+	}
+	cells, err := bench.Scaling(b, bench.ScalingOptions{Points: points, Widths: widths, Depth: depth, TargetS: targetS,
+		MinSteps: 3, MaxSteps: 50, MaxStepS: maxStepS, Deriv: d,
+		Progress: func(c bench.ScalingCell) {
+			if c.Result != nil {
+				fmt.Fprintf(stderr, "width %d, N %d: %.1f ms/step (%d steps)\n", c.Width, c.Points, c.Result.MsMedian, c.Result.Steps)
+			} else {
+				fmt.Fprintf(stderr, "width %d, N %d: skipped (estimated %.0f ms/step)\n", c.Width, c.Points, c.EstimatedMs)
+			}
+		}})
+	if err != nil {
+		return err
+	}
+	md := scalingMarkdown(cells, depth, engine.Describe(b))
+	fmt.Fprint(stdout, md)
+	if mdOut != "" {
+		if err := atomicio.WriteFile(mdOut, []byte(md)); err != nil {
+			return err
+		}
+	}
+	if jsonOut != "" {
+		return writeJSON(jsonOut, cells)
+	}
+	return nil
+}
+
+// scalingMarkdown renders the cells as a width × N table of median ms per Adam step.
+func scalingMarkdown(cells []bench.ScalingCell, depth int, backend string) string {
+	var pts, ws []int
+	byKey := map[[2]int]bench.ScalingCell{}
+	for _, c := range cells {
+		if !slices.Contains(pts, c.Points) {
+			pts = append(pts, c.Points)
+		}
+		if !slices.Contains(ws, c.Width) {
+			ws = append(ws, c.Width)
+		}
+		byKey[[2]int{c.Width, c.Points}] = c
+	}
+	slices.Sort(pts)
+	slices.Sort(ws)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "Median ms per Adam step, Burgers 2→[w]×%d→1 dense, N PDE points + 240 boundary/initial; backend %s.\n\n", depth, backend)
+	sb.WriteString("| width \\ N |")
+	for _, n := range pts {
+		fmt.Fprintf(&sb, " %d |", n)
+	}
+	sb.WriteString(" ns per point·w² at largest N |\n|---|")
+	for range pts {
+		sb.WriteString("---:|")
+	}
+	sb.WriteString("---:|\n")
+	for _, w := range ws {
+		fmt.Fprintf(&sb, "| %d |", w)
+		norm := ""
+		for _, n := range pts {
+			c, ok := byKey[[2]int{w, n}]
+			switch {
+			case !ok:
+				sb.WriteString(" |")
+			case c.Result == nil:
+				fmt.Fprintf(&sb, " (≈%.0f, skipped) |", c.EstimatedMs)
+			default:
+				fmt.Fprintf(&sb, " %.1f |", c.Result.MsMedian)
+				norm = fmt.Sprintf("%.2f", c.Result.MsMedian*1e6/float64(c.Result.Points)/float64(w*w))
+			}
+		}
+		fmt.Fprintf(&sb, " %s |\n", norm)
+	}
+	return sb.String()
 }
