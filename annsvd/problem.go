@@ -3,6 +3,7 @@ package annsvd
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
@@ -31,6 +32,28 @@ type Term struct {
 	ResidualCtx func(ctx *context.Context, x []*Node, u Jet, data []*Node) *Node
 	// Weight of the term in the loss; 0 means 1.
 	Weight float64
+	// Sample, when set, draws n points uniformly from the region the term's points
+	// cover (e.g. the space–time box of a PDE residual). Residual-based adaptive
+	// sampling (solve.RAD) draws its candidate pool with it.
+	Sample func(rng *rand.Rand, n int) [][]float64
+}
+
+// BoxSampler returns a Term.Sample drawing uniform points in the box [lo, hi].
+func BoxSampler(lo, hi []float64) func(rng *rand.Rand, n int) [][]float64 {
+	if len(lo) != len(hi) {
+		panic(fmt.Sprintf("annsvd: BoxSampler with %d lower and %d upper bounds", len(lo), len(hi)))
+	}
+	return func(rng *rand.Rand, n int) [][]float64 {
+		pts := make([][]float64, n)
+		for i := range pts {
+			p := make([]float64, len(lo))
+			for j := range p {
+				p[j] = lo[j] + (hi[j]-lo[j])*rng.Float64()
+			}
+			pts[i] = p
+		}
+		return pts
+	}
 }
 
 // Grid describes an evaluation set laid out on a tensor grid: point k = i·len(Y)+j is

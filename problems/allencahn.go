@@ -67,6 +67,7 @@ func AllenCahn() (*annsvd.Problem, error) {
 			}
 			return []annsvd.Term{
 				{Name: "pde", Points: dom, Derivs: annsvd.Derivs{First: []int{0, 1}, Second: []int{0}},
+					Sample: annsvd.BoxSampler([]float64{-1, 0}, []float64{1, 1}),
 					Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node {
 						u3 := Mul(Square(u.V), u.V)
 						return Add(Sub(u.D[1], MulScalar(u.DD[0], ref.AllenCahnD)), MulScalar(Sub(u3, u.V), 5))

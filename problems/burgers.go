@@ -90,6 +90,7 @@ func Burgers() (*annsvd.Problem, error) {
 			all := append(append(append([][]float64{}, bc...), ic...), dom...)
 			return []annsvd.Term{
 				{Name: "pde", Points: all, Derivs: annsvd.Derivs{First: []int{0, 1}, Second: []int{0}},
+					Sample: annsvd.BoxSampler([]float64{-1, 0}, []float64{1, BurgersTMax}),
 					Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node {
 						return Sub(Add(u.D[1], Mul(u.V, u.D[0])), MulScalar(u.DD[0], nu))
 					}},

@@ -57,6 +57,7 @@ func Heat() (*annsvd.Problem, error) {
 			}
 			return []annsvd.Term{
 				{Name: "pde", Points: dom, Derivs: annsvd.Derivs{First: []int{0, 1}, Second: []int{0}},
+					Sample: annsvd.BoxSampler([]float64{0, 0}, []float64{1, 1}),
 					Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node {
 						return Sub(u.D[1], MulScalar(u.DD[0], HeatAlpha))
 					}},

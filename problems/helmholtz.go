@@ -51,6 +51,7 @@ func Helmholtz() (*annsvd.Problem, error) {
 			}
 			return []annsvd.Term{{
 				Name: "pde", Points: pts, Derivs: annsvd.Derivs{First: []int{0, 1}, Laplacian: []int{0, 1}},
+				Sample: annsvd.BoxSampler([]float64{-1, -1}, []float64{1, 1}),
 				Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node {
 					f := MulScalar(Mul(Sin(MulScalar(x[0], HelmholtzA1*math.Pi)), Sin(MulScalar(x[1], HelmholtzA2*math.Pi))), c)
 					return Sub(Neg(Add(u.Lap, MulScalar(u.V, HelmholtzK*HelmholtzK))), f)

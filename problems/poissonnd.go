@@ -3,6 +3,7 @@ package problems
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/annsvd/annsvd/annsvd"
 	"github.com/annsvd/annsvd/problems/sampling"
@@ -106,6 +107,7 @@ func PoissonND(opts Options) (*annsvd.Problem, error) {
 			}
 			return []annsvd.Term{
 				{Name: "pde", Points: dom, Derivs: annsvd.Derivs{First: all, Laplacian: all},
+					Sample: annsvd.BoxSampler(slices.Repeat([]float64{0}, d), slices.Repeat([]float64{1}, d)),
 					Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node {
 						f := Sin(MulScalar(x[0], math.Pi/2))
 						for i := 1; i < len(x); i++ {

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/annsvd/solve"
 )
 
 // Defaults are a problem's default network and training budget.
@@ -31,6 +32,8 @@ type Defaults struct {
 	Schedule string
 	// Weights are per-term loss weights by term name (empty: all 1).
 	Weights map[string]float64
+	// RAD, when its Period is > 0, turns on residual-based adaptive sampling.
+	RAD solve.RADConfig
 	// Note says what a preset is for and what it reached (for listings).
 	Note string
 }

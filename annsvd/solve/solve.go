@@ -186,6 +186,7 @@ type Run struct {
 	adamExec  *context.Exec
 	lossExec  *context.Exec
 	predExec  *context.Exec
+	resExec   map[int]*context.Exec
 	start     time.Time
 	// AdamStepTimes are the wall times of each Adam step (first one includes compilation).
 	AdamStepTimes []time.Duration
@@ -307,6 +308,15 @@ func (r *Run) solution(ctx *context.Context, x []*Node, d annsvd.Derivs) annsvd.
 	return r.Problem.Solution(xj, r.Net.Forward(ctx, xj))
 }
 
+// residual builds term t's residual at coordinates x (each [N,1]) with data columns.
+func (r *Run) residual(ctx *context.Context, t annsvd.Term, x, data []*Node) *Node {
+	u := r.solution(ctx, x, t.Derivs)
+	if t.ResidualCtx != nil {
+		return t.ResidualCtx(ctx, x, u, data)
+	}
+	return t.Residual(x, u, data)
+}
+
 // LossGraph builds the weighted total loss and the unweighted per-term mean squared
 // residuals from the graph inputs (the term columns, in order).
 func (r *Run) LossGraph(ctx *context.Context, inputs []*Node) (total *Node, terms []*Node) {
@@ -322,14 +332,7 @@ func (r *Run) LossGraph(ctx *context.Context, inputs []*Node) (total *Node, term
 			data = inputs[off : off+k]
 			off += k
 		}
-		u := r.solution(ctx, x, t.Derivs)
-		var res *Node
-		if t.ResidualCtx != nil {
-			res = t.ResidualCtx(ctx, x, u, data)
-		} else {
-			res = t.Residual(x, u, data)
-		}
-		l := ReduceAllMean(Square(res))
+		l := ReduceAllMean(Square(r.residual(ctx, t, x, data)))
 		terms = append(terms, l)
 		w := ctx.In("loss_weights").GetVariable(fmt.Sprintf("w%d", ti))
 		if w == nil {

@@ -38,6 +38,8 @@ type Result struct {
 	ResumedFrom string `json:"resumed_from,omitempty"`
 	// Rollbacks counts the rollbacks after non-finite steps.
 	Rollbacks int `json:"rollbacks,omitempty"`
+	// RAD lists the residual-based resamplings (see NewRAD), if any.
+	RAD []RADEvent `json:"rad,omitempty"`
 	// Reference is the evaluation set the metrics were computed on and Prediction the
 	// network's u on its points (set by Train; not part of the JSON).
 	Reference  *annsvd.EvalSet `json:"-"`
@@ -100,6 +102,11 @@ func (r *Run) Report() *Result {
 	}
 	res.Timing = Timing{CompileS: r.CompileTime.Seconds(), AdamS: adam.Seconds(),
 		AdamMsPerStep: Percentile(steps, 0.5), AdamMsPerStepP10: Percentile(steps, 0.1), AdamMsPerStepP90: Percentile(steps, 0.9)}
+	for _, h := range r.Config.Hooks {
+		if rad, ok := h.(*RAD); ok {
+			res.RAD = append(res.RAD, rad.Events...)
+		}
+	}
 	for _, i := range r.Net.SVDLayers() {
 		name := r.Net.Layers[i].Name
 		if res.Sigma == nil {

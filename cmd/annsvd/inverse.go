@@ -13,6 +13,7 @@ import (
 	"github.com/annsvd/annsvd/annsvd/solve"
 	"github.com/annsvd/annsvd/problems"
 	"github.com/annsvd/annsvd/problems/ref"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 )
 
 // inverseRow is one line of the inverse-problem report.
@@ -28,6 +29,8 @@ type inverseRow struct {
 	Noise     float64 `json:"noise"`
 	AdamSteps int     `json:"adam_steps"`
 	LBFGS     int     `json:"lbfgs_iters"`
+	Widths    []int   `json:"widths"`
+	DType     string  `json:"dtype"`
 }
 
 func runInverse(args []string, stdout, stderr io.Writer) error {
@@ -43,6 +46,8 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
 	dataW := fs.Float64("data-weight", 1, "weight of the observation term in the loss (the PDE term has weight 1)")
 	out := fs.String("out", "", "directory for inverse.json")
+	widthsS := fs.String("widths", "20,20,20", "hidden widths, comma separated (SVD modes factorise every hidden-to-hidden map)")
+	dtype := fs.String("dtype", "float32", "float32 or float64")
 	if err := parseFlags(fs, args, "usage: annsvd inverse [flags]   (Burgers with unknown ν from noisy observations)", stderr); err != nil {
 		return err
 	}
@@ -51,6 +56,13 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 	}
 	if *seed < 0 || *adam < 0 || *lbfgs < 0 {
 		return usageError{fmt.Errorf("-seed, -adam and -lbfgs must be ≥ 0")}
+	}
+	widths, err := parseInts("widths", *widthsS)
+	if err != nil {
+		return err
+	}
+	if *dtype != "float32" && *dtype != "float64" {
+		return usageError{fmt.Errorf("-dtype %q: allowed float32, float64", *dtype)}
 	}
 	specs, err := parseModeList(*modes)
 	if err != nil {
@@ -73,11 +85,16 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 	}
 	var rows []inverseRow
 	for _, spec := range specs {
-		net := annsvd.Config{Widths: []int{20, 20, 20}, Activation: annsvd.ActTanh, SVD: map[int]annsvd.LayerSpec{}}
+		net := annsvd.Config{Widths: widths, Activation: annsvd.ActTanh, SVD: map[int]annsvd.LayerSpec{}}
 		if spec.Mode != annsvd.Dense {
-			net.SVD[1], net.SVD[2] = spec, spec
+			for j := 1; j < len(widths); j++ {
+				net.SVD[j] = spec
+			}
 		}
 		cfg := solve.Config{AdamSteps: *adam, LBFGSIters: *lbfgs, LR: *lr, Seed: uint64(*seed), Weights: map[string]float64{"data": *dataW}}
+		if *dtype == "float64" {
+			cfg.DType = dtypes.Float64
+		}
 		res, run, err := solve.Train(b, p, net, cfg)
 		if err != nil {
 			return fmt.Errorf("%s: %w", spec, err)
@@ -86,7 +103,7 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		rows = append(rows, inverseRow{Mode: spec.String(), Params: res.Network.Params, Nu: nu, NuTrue: ref.BurgersNu,
+		rows = append(rows, inverseRow{Mode: spec.String(), Widths: widths, DType: *dtype, Params: res.Network.Params, Nu: nu, NuTrue: ref.BurgersNu,
 			NuRelErr: math.Abs(nu-ref.BurgersNu) / ref.BurgersNu, URelL2: res.Metrics.RelL2, TrainS: res.Timing.TrainS,
 			Points: *obs, Noise: *noise, AdamSteps: *adam, LBFGS: *lbfgs})
 		last := rows[len(rows)-1]

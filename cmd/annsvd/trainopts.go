@@ -17,6 +17,7 @@ type problemFlags struct {
 	preset, schedule, weights string
 	dim, resample, adaptive   int
 	adaptiveAlpha             float64
+	rad                       solve.RADConfig
 }
 
 func (p *problemFlags) register(fs *flag.FlagSet) {
@@ -27,6 +28,11 @@ func (p *problemFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&p.adaptive, "adaptive", 0, "adapt the loss weights by gradient-norm balancing every N ≥ 1 Adam steps (0: off)")
 	fs.Float64Var(&p.adaptiveAlpha, "adaptive-alpha", 0.9, "moving-average factor α ∈ [0,1) of -adaptive")
 	fs.IntVar(&p.resample, "resample", 0, "resample the collocation points every N ≥ 1 Adam steps (0: off)")
+	fs.IntVar(&p.rad.Period, "rad", 0, "residual-based adaptive sampling (RAD): redraw the PDE points every N ≥ 1 Adam steps from a uniform pool with p ∝ |r|^k/mean|r|^k + c (0: off; default: the preset's)")
+	fs.IntVar(&p.rad.Pool, "rad-pool", 0, "RAD candidate pool size ≥ 1 (default 10× the points)")
+	fs.Float64Var(&p.rad.K, "rad-k", 1, "RAD exponent k > 0")
+	fs.Float64Var(&p.rad.C, "rad-c", 1, "RAD constant c ≥ 0")
+	fs.Float64Var(&p.rad.Keep, "rad-keep", 0, "fraction of the current points RAD keeps, in [0, 1)")
 }
 
 // defaults returns the entry's defaults or the chosen preset.
@@ -92,6 +98,49 @@ func (p *problemFlags) apply(f *trainFlags, d problems.Defaults, cfg *solve.Conf
 			return usageError{err}
 		}
 		cfg.Hooks = append(cfg.Hooks, a)
+	}
+	rad := d.RAD
+	if f.isSet("rad") {
+		rad.Period = p.rad.Period
+		if rad.Period < 1 {
+			return usageError{fmt.Errorf("-rad %d out of range: need a period ≥ 1 steps", p.rad.Period)}
+		}
+	}
+	for _, name := range []string{"rad-pool", "rad-k", "rad-c", "rad-keep"} {
+		if f.isSet(name) && rad.Period == 0 {
+			return usageError{fmt.Errorf("-%s needs -rad N", name)}
+		}
+	}
+	if f.isSet("rad-pool") {
+		if p.rad.Pool < 1 {
+			return usageError{fmt.Errorf("-rad-pool %d out of range: need ≥ 1 candidates", p.rad.Pool)}
+		}
+		rad.Pool = p.rad.Pool
+	}
+	if f.isSet("rad-k") {
+		rad.K = p.rad.K
+		if !(rad.K > 0) {
+			return usageError{fmt.Errorf("-rad-k %v out of range: need k > 0", p.rad.K)}
+		}
+	}
+	if f.isSet("rad-c") {
+		if !(p.rad.C >= 0) || math.IsInf(p.rad.C, 0) {
+			return usageError{fmt.Errorf("-rad-c %v out of range: need a finite c ≥ 0", p.rad.C)}
+		}
+		rad.C = p.rad.C
+		if rad.C == 0 {
+			rad.C = -1 // RADConfig: negative means c = 0
+		}
+	}
+	if f.isSet("rad-keep") {
+		rad.Keep = p.rad.Keep
+	}
+	if rad.Period > 0 {
+		h, err := solve.NewRAD(rad)
+		if err != nil {
+			return usageError{err}
+		}
+		cfg.Hooks = append(cfg.Hooks, h)
 	}
 	if f.isSet("resample") {
 		h, err := solve.Resample(p.resample)

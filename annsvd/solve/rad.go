@@ -1,0 +1,231 @@
+package solve
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+
+	"github.com/annsvd/annsvd/annsvd"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// Residuals evaluates the residual of term i (without data: residual terms only) at the
+// given points, with the current variables.
+func (r *Run) Residuals(i int, points [][]float64) ([]float64, error) {
+	if i < 0 || i >= len(r.Terms) {
+		return nil, fmt.Errorf("solve: term index %d out of range [0, %d)", i, len(r.Terms))
+	}
+	t := r.Terms[i]
+	if t.Data != nil {
+		return nil, fmt.Errorf("solve: term %s has data; Residuals evaluates residual terms only", t.Name)
+	}
+	dim := len(r.Problem.Coords)
+	if err := annsvd.CheckPoints("residual points", points, dim); err != nil {
+		return nil, err
+	}
+	if r.resExec == nil {
+		r.resExec = map[int]*context.Exec{}
+	}
+	e := r.resExec[i]
+	if e == nil {
+		var err error
+		e, err = context.NewExec(r.Backend, r.Ctx, func(ctx *context.Context, x []*Node) *Node {
+			return r.residual(ctx, t, x, nil)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("solve: building the residual graph of term %s: %w", t.Name, err)
+		}
+		r.resExec[i] = e
+	}
+	cols := columns(points, dim, r.Config.DType)
+	args := make([]any, len(cols))
+	for k, c := range cols {
+		args[k] = c
+	}
+	outs, err := e.Exec(args...)
+	if err != nil {
+		return nil, fmt.Errorf("solve: residual of term %s: %w", t.Name, err)
+	}
+	return annsvd.TensorFloat64s(outs[0]), nil
+}
+
+// RADConfig configures residual-based adaptive distribution sampling (RAD, Wu et al.,
+// "A comprehensive study of non-adaptive and residual-based adaptive sampling for
+// physics-informed neural networks", CMAME 403, 2023).
+type RADConfig struct {
+	// Period: resample every Period ≥ 1 Adam steps.
+	Period int
+	// Pool is the number of uniform candidates per term, drawn with Term.Sample
+	// (0: 10× the term's point count).
+	Pool int
+	// K and C shape the density p(x) ∝ |r(x)|^K / mean|r|^K + C: K = 0 or large C is
+	// uniform, large K concentrates on the largest residuals (defaults K = 1, C = 1, the
+	// paper's recommendation; set C < 0 for C = 0).
+	K, C float64
+	// Terms names the terms to resample (default: every term with a Sample and no data).
+	Terms []string
+	// Keep is the fraction of each term's current points carried over unchanged, in
+	// [0, 1) (default 0): e.g. boundary-adjacent points of a PDE term.
+	Keep float64
+}
+
+// RADEvent records one resampling.
+type RADEvent struct {
+	Step int    `json:"step"`
+	Term string `json:"term"`
+	// MeanAbsRes and MaxAbsRes are the candidate pool's mean and max |r|.
+	MeanAbsRes float64 `json:"mean_abs_res"`
+	MaxAbsRes  float64 `json:"max_abs_res"`
+}
+
+// RAD is the hook of residual-based adaptive sampling: every Period Adam steps, for each
+// chosen term, draw Pool uniform candidates, evaluate the residual there and draw the
+// term's new points (same count, so nothing recompiles) without replacement with
+// probability ∝ |r|^K/mean|r|^K + C (Efraimidis–Spirakis keys). Seeded by the run's seed
+// and the step. Events lists what it did.
+type RAD struct {
+	RADConfig
+	Events  []RADEvent
+	checked bool
+	idx     []int
+}
+
+// NewRAD validates cfg and returns the hook.
+func NewRAD(cfg RADConfig) (*RAD, error) {
+	if cfg.Period < 1 {
+		return nil, fmt.Errorf("solve: RAD period %d out of range: need ≥ 1 steps", cfg.Period)
+	}
+	if cfg.Pool < 0 {
+		return nil, fmt.Errorf("solve: RAD pool %d out of range: need ≥ 1 candidates (0: 10× the points)", cfg.Pool)
+	}
+	if cfg.K == 0 {
+		cfg.K = 1
+	}
+	if cfg.C == 0 {
+		cfg.C = 1
+	} else if cfg.C < 0 {
+		cfg.C = 0
+	}
+	if !(cfg.K > 0) || math.IsInf(cfg.K, 0) || math.IsNaN(cfg.C) || math.IsInf(cfg.C, 0) {
+		return nil, fmt.Errorf("solve: RAD exponent k=%v and constant c=%v out of range: need finite k > 0, c", cfg.K, cfg.C)
+	}
+	if !(cfg.Keep >= 0 && cfg.Keep < 1) {
+		return nil, fmt.Errorf("solve: RAD keep fraction %v out of range [0, 1)", cfg.Keep)
+	}
+	return &RAD{RADConfig: cfg}, nil
+}
+
+func (h *RAD) terms(r *Run) ([]int, error) {
+	var idx []int
+	for _, n := range h.Terms {
+		i := slices.Index(r.names, n)
+		if i < 0 || i >= len(r.Terms) {
+			return nil, fmt.Errorf("solve: RAD term %q unknown (terms: %s)", n, termNames(r.Terms))
+		}
+		if r.Terms[i].Sample == nil || r.Terms[i].Data != nil {
+			return nil, fmt.Errorf("solve: RAD term %q has no sampler or carries data: only residual terms with a Sample can be resampled", n)
+		}
+		idx = append(idx, i)
+	}
+	if len(h.Terms) == 0 {
+		for i, t := range r.Terms {
+			if t.Sample != nil && t.Data == nil {
+				idx = append(idx, i)
+			}
+		}
+		if len(idx) == 0 {
+			return nil, fmt.Errorf("solve: RAD: problem %s has no term with a sampler", r.Problem.Name)
+		}
+	}
+	return idx, nil
+}
+
+// AfterStep implements Hook.
+func (h *RAD) AfterStep(r *Run, step int) error {
+	if !h.checked {
+		idx, err := h.terms(r)
+		if err != nil {
+			return err
+		}
+		h.idx, h.checked = idx, true
+	}
+	if step%h.Period != 0 {
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(r.Config.Seed, uint64(step)^0x7ad5a3b1))
+	for _, i := range h.idx {
+		t := r.Terms[i]
+		n := len(t.Points)
+		keep := int(h.Keep * float64(n))
+		pool := h.Pool
+		if pool == 0 {
+			pool = 10 * n
+		}
+		cand := t.Sample(rng, pool)
+		res, err := r.Residuals(i, cand)
+		if err != nil {
+			return err
+		}
+		chosen, ev := radSelect(rng, cand, res, n-keep, h.K, h.C)
+		ev.Step, ev.Term = step, t.Name
+		kept := slices.Clone(t.Points)
+		rng.Shuffle(len(kept), func(a, b int) { kept[a], kept[b] = kept[b], kept[a] })
+		pts := append(kept[:keep:keep], chosen...)
+		if err := r.SetTermPoints(i, pts, nil); err != nil {
+			return err
+		}
+		h.Events = append(h.Events, ev)
+	}
+	return nil
+}
+
+// radSelect draws m of the candidates without replacement with weights
+// |r|^k/mean|r|^k + c (Efraimidis–Spirakis: the m largest u^(1/w)).
+func radSelect(rng *rand.Rand, cand [][]float64, res []float64, m int, k, c float64) ([][]float64, RADEvent) {
+	w := make([]float64, len(res))
+	var mean, mx, meanAbs float64
+	for i, v := range res {
+		a := math.Abs(v)
+		if math.IsNaN(a) || math.IsInf(a, 0) {
+			a = 0
+		}
+		meanAbs += a
+		mx = math.Max(mx, a)
+		w[i] = math.Pow(a, k)
+		mean += w[i]
+	}
+	mean /= float64(len(w))
+	meanAbs /= float64(len(w))
+	type keyed struct {
+		key float64
+		i   int
+	}
+	keys := make([]keyed, len(w))
+	for i := range w {
+		wi := c
+		if mean > 0 {
+			wi += w[i] / mean
+		}
+		if wi <= 0 {
+			keys[i] = keyed{math.Inf(-1), i}
+			continue
+		}
+		keys[i] = keyed{math.Log(1-rng.Float64()) / wi, i} // log u / w: larger is better
+	}
+	slices.SortFunc(keys, func(a, b keyed) int {
+		switch {
+		case a.key > b.key:
+			return -1
+		case a.key < b.key:
+			return 1
+		}
+		return a.i - b.i
+	})
+	out := make([][]float64, 0, m)
+	for _, kv := range keys[:min(m, len(keys))] {
+		out = append(out, cand[kv.i])
+	}
+	return out, RADEvent{MeanAbsRes: meanAbs, MaxAbsRes: mx}
+}

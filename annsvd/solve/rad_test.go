@@ -1,0 +1,109 @@
+package solve
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/annsvd/engine"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRADSelectConcentrates(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	cand := annsvd.BoxSampler([]float64{0}, []float64{1})(rng, 4000)
+	res := make([]float64, len(cand))
+	inside := func(p []float64) bool { return math.Abs(p[0]-0.5) < 0.05 }
+	for i, p := range cand {
+		res[i] = 1
+		if inside(p) {
+			res[i] = -100 // sign must not matter
+		}
+	}
+	frac := func(k, c float64) float64 {
+		pts, ev := radSelect(rand.New(rand.NewPCG(3, 4)), cand, res, 400, k, c)
+		require.Len(t, pts, 400)
+		require.InDelta(t, 100, ev.MaxAbsRes, 1e-12)
+		n := 0
+		seen := map[*float64]bool{}
+		for _, p := range pts {
+			require.False(t, seen[&p[0]], "drawn twice")
+			seen[&p[0]] = true
+			if inside(p) {
+				n++
+			}
+		}
+		return float64(n) / float64(len(pts))
+	}
+	// The window holds 10 % of the candidates; p ∝ |r|/mean|r| + 1 puts about half of
+	// the mass there, |r|²-weighting almost all of it, and a huge c is uniform again.
+	require.Greater(t, frac(1, 1), 0.35)
+	require.Greater(t, frac(2, 0), 0.9)
+	require.Less(t, frac(1, 1e6), 0.2)
+}
+
+// TestRADHook resamples a 1-D Poisson problem whose residual at initialisation is largest
+// where |sin πx| is: the new points keep their count, come from the sampler's box, and
+// the events are reported.
+func TestRADHook(t *testing.T) {
+	pts := annsvd.BoxSampler([]float64{-1}, []float64{1})(rand.New(rand.NewPCG(9, 9)), 64)
+	p := &annsvd.Problem{
+		Name: "poisson1d", Coords: []string{"x"},
+		Terms: func(uint64) ([]annsvd.Term, error) {
+			return []annsvd.Term{
+				{Name: "pde", Points: pts, Derivs: annsvd.Derivs{First: []int{0}, Second: []int{0}},
+					Sample: annsvd.BoxSampler([]float64{-1}, []float64{1}),
+					Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node {
+						return Add(u.DD[0], MulScalar(Sin(MulScalar(x[0], math.Pi)), math.Pi*math.Pi))
+					}},
+				{Name: "bc", Points: [][]float64{{-1}, {1}}, Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node { return u.V }},
+			}, nil
+		},
+	}
+	h, err := NewRAD(RADConfig{Period: 2, K: 2, C: -1, Keep: 0.25})
+	require.NoError(t, err)
+	r, err := NewRun(engine.MustDefault(), p, annsvd.Config{Widths: []int{8, 8}}, Config{Seed: 1, Hooks: []Hook{h}})
+	require.NoError(t, err)
+	before := r.Terms[0].Points
+	require.NoError(t, r.AdamSteps(4))
+	require.Len(t, h.Events, 2)
+	require.Equal(t, 2, h.Events[0].Step)
+	require.Equal(t, "pde", h.Events[0].Term)
+	after := r.Terms[0].Points
+	require.Len(t, after, 64)
+	kept, far := 0, 0
+	for _, q := range after {
+		require.GreaterOrEqual(t, q[0], -1.0)
+		require.LessOrEqual(t, q[0], 1.0)
+		for _, b := range before {
+			if &b[0] == &q[0] {
+				kept++
+			}
+		}
+		if math.Abs(math.Abs(q[0])-0.5) < 0.3 {
+			far++
+		}
+	}
+	require.GreaterOrEqual(t, kept, 1, "a quarter of the points (of the previous draw) is kept")
+	// |r|² weighting: most new points where |π² sin πx| is large, i.e. |x| near 0.5.
+	require.Greater(t, float64(far)/64, 0.6)
+	rep := r.Report()
+	require.Len(t, rep.RAD, 2)
+	res, err := r.Residuals(0, [][]float64{{0.5}, {0}})
+	require.NoError(t, err)
+	require.Len(t, res, 2)
+	_, err = r.Residuals(1, [][]float64{{0.5}})
+	require.NoError(t, err)
+	_, err = r.Residuals(2, [][]float64{{0.5}})
+	require.ErrorContains(t, err, "term index 2")
+	for _, bad := range []RADConfig{{Period: 0}, {Period: 1, Pool: -1}, {Period: 1, K: -1}, {Period: 1, Keep: 1}, {Period: 1, C: math.NaN()}} {
+		_, err := NewRAD(bad)
+		require.Error(t, err, "%+v", bad)
+	}
+	h2, _ := NewRAD(RADConfig{Period: 1, Terms: []string{"bc"}})
+	r2, err := NewRun(engine.MustDefault(), p, annsvd.Config{Widths: []int{8}}, Config{Seed: 1, Hooks: []Hook{h2}})
+	require.NoError(t, err)
+	require.ErrorContains(t, r2.AdamSteps(1), `"bc" has no sampler`)
+}
