@@ -163,3 +163,44 @@ func TestCopyNetwork(t *testing.T) {
 	require.NoError(t, err)
 	require.ErrorContains(t, adapt.CopyNetwork(other, src), "shape")
 }
+
+// poison sets every singular value of layer 1 to NaN once, at the given step.
+type poison struct {
+	at   int
+	done bool
+}
+
+func (p *poison) AfterStep(r *solve.Run, step int) error {
+	if step != p.at || p.done {
+		return nil
+	}
+	p.done = true
+	v := r.Ctx.InspectVariable("/net/layer_1", "s")
+	n := v.Shape().Size()
+	nan := make([]float64, n)
+	for i := range nan {
+		nan[i] = math.NaN()
+	}
+	return v.SetValue(annsvd.TensorOf(nan, v.Shape().DType, 1, n))
+}
+
+// TestRollbackAfterRankChange: a non-finite step right after the rank shrank rolls back
+// to the state after the change (new shapes), not to the last periodic snapshot.
+func TestRollbackAfterRankChange(t *testing.T) {
+	hook, err := adapt.NewAdaptiveRank(30, 0.2)
+	require.NoError(t, err)
+	r := newRun(t, annsvd.LayerSpec{Mode: annsvd.Thin}, solve.Config{Hooks: []solve.Hook{hook, &poison{at: 31}}, RollbackEvery: 1000})
+	require.NoError(t, r.AdamSteps(40))
+	k := adapt.Ranks(r)[0]
+	require.Less(t, k, 16)
+	require.Equal(t, 1, r.Rollbacks)
+	require.Equal(t, []int{1, k}, r.Ctx.InspectVariable("/net/layer_1", "s").Shape().Dimensions)
+	require.Equal(t, []int{16, k}, r.Ctx.InspectVariable("/net/layer_1", "u").Shape().Dimensions)
+	sigma, err := annsvd.SingularValues(r.Ctx, 1)
+	require.NoError(t, err)
+	for _, v := range sigma {
+		require.False(t, math.IsNaN(v))
+	}
+	res := r.Report()
+	require.Equal(t, 40, res.Step)
+}

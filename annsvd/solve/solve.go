@@ -495,7 +495,10 @@ func (r *Run) AdamSteps(n int) error {
 				return err
 			}
 		}
-		if r.Step%max(1, r.Config.RollbackEvery) == 0 {
+		// A hook that rebuilt the graphs (a rank change, a new point count) may have
+		// changed variable shapes: snapshot at once, so that a rollback never restores
+		// variables of another shape.
+		if r.Step%max(1, r.Config.RollbackEvery) == 0 || r.adamExec == nil {
 			if good, err = r.snapshot(); err != nil {
 				return err
 			}

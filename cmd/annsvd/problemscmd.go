@@ -48,5 +48,11 @@ func describeDefaults(d problems.Defaults) string {
 		}
 		s += fmt.Sprintf(", weights %v", w)
 	}
+	if r := d.RAD; r.Period > 0 {
+		s += fmt.Sprintf(", RAD every %d steps", r.Period)
+		if r.K != 0 || r.C != 0 {
+			s += fmt.Sprintf(" (k=%g, c=%g)", r.K, max(r.C, 0))
+		}
+	}
 	return s
 }
