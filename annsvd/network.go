@@ -39,7 +39,27 @@ type Config struct {
 	Seed uint64
 	// Product chooses how SVD layers evaluate h·U·diag(s)·Vᵀ (ProductAuto by default).
 	Product Product
+	// Fourier, when Features > 0, feeds the first layer random Fourier features of the
+	// coordinates instead of the coordinates themselves.
+	Fourier Fourier
 }
+
+// Fourier configures a random Fourier-feature input embedding (Tancik et al., NeurIPS
+// 2020; Wang, Wang & Perdikaris, CMAME 384, 2021): γ(x) = [sin(2π·x·B), cos(2π·x·B)]
+// with B ∈ ℝ^{d×m}, Bᵢⱼ ~ N(0, σ²) drawn once from the network seed and kept fixed (a
+// non-trainable variable, saved in checkpoints). The first layer maps the 2m features:
+// z = sin(2π·x·B)·W_sin + cos(2π·x·B)·W_cos + b. Larger σ lets the network fit higher
+// frequencies (and makes it more prone to noise); σ ≈ 1 … 10 for coordinates of order 1.
+// The embedding is a composition of jets, so forward derivatives flow through it.
+type Fourier struct {
+	// Features m ≥ 1 (0: no embedding).
+	Features int `json:"features,omitempty"`
+	// Sigma σ > 0 is the standard deviation of the entries of B.
+	Sigma float64 `json:"sigma,omitempty"`
+}
+
+// FourierScale is the name of the fixed B matrix of the Fourier embedding (in layer 0).
+const FourierScale = "fourier_b"
 
 // Product is the evaluation order of an SVD layer's z = h·U·diag(s)·Vᵀ. Both orders
 // compute the same function of the same variables u, s, v with the same gradients;
@@ -156,6 +176,9 @@ func (c Config) Validate() error {
 	if c.Activation < ActTanh || c.Activation > ActSwish {
 		return fmt.Errorf("annsvd: unknown activation %d (allowed: %s)", int(c.Activation), ActivationNames)
 	}
+	if f := c.Fourier; f.Features < 0 || (f.Features > 0 && (!(f.Sigma > 0) || math.IsInf(f.Sigma, 0))) {
+		return fmt.Errorf("annsvd: Fourier features m=%d, σ=%v out of range: need m ≥ 1 and a finite σ > 0 (m = 0: off)", f.Features, f.Sigma)
+	}
 	if c.Product < ProductAuto || c.Product > ProductFormed {
 		return fmt.Errorf("annsvd: unknown SVD product order %d (allowed: %s)", int(c.Product), ProductNames)
 	}
@@ -255,7 +278,24 @@ func NewNetwork(ctx *context.Context, cfg Config) (*Network, error) {
 		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(i)+0x9e3779b97f4a7c15))
 		w := glorot(rng, m, n)
 		lctx := nctx.In(LayerScope(i))
-		if info.Spec.Mode == Dense {
+		if i == 0 && cfg.Fourier.Features > 0 {
+			// Input layer on the 2m Fourier features: W_sin and W_cos are the two halves
+			// of one Glorot W (fan-in 2m); B ~ N(0, σ²) is fixed.
+			k := cfg.Fourier.Features
+			info.In = 2 * k
+			w = glorot(rng, 2*k, n)
+			raw := w.RawMatrix().Data
+			lctx.VariableWithValue("w_sin", TensorOf(raw[:k*n], dt, k, n))
+			lctx.VariableWithValue("w_cos", TensorOf(raw[k*n:], dt, k, n))
+			lctx.VariableWithValue("b", TensorOf(make([]float64, n), dt, 1, n))
+			bm := make([]float64, m*k)
+			frng := rand.New(rand.NewPCG(cfg.Seed, 0xf0f1e2))
+			for j := range bm {
+				bm[j] = cfg.Fourier.Sigma * frng.NormFloat64()
+			}
+			lctx.VariableWithValue(FourierScale, TensorOf(bm, dt, m, k)).SetTrainable(false)
+			info.Params, info.MAdds = 2*k*n+n, m*k+2*k*n
+		} else if info.Spec.Mode == Dense {
 			info.Params, info.MAdds = m*n+n, m*n
 			lctx.VariableWithValue("w", TensorOf(w.RawMatrix().Data, dt, m, n))
 			lctx.VariableWithValue("b", TensorOf(make([]float64, n), dt, 1, n))
@@ -360,6 +400,11 @@ func (n *Network) Forward(ctx *context.Context, x []Jet) Jet {
 			b = vg("b")
 		}
 		switch {
+		case l.Index == 0 && n.Fourier.Features > 0:
+			s, c := n.fourierFeatures(ctx, x)
+			ws, wc := vg("w_sin"), vg("w_cos")
+			h = linear(s, func(z *Node) *Node { return Dot(z, ws) }, nil).
+				Add(linear(c, func(z *Node) *Node { return Dot(z, wc) }, b))
 		case l.Index == 0:
 			// z = Σᵢ xᵢ·W[i,:] + b; rows are taken with a one-hot Dot so that no Slice
 			// (whose gradient needs Pad) sits on a differentiated path.
@@ -394,4 +439,26 @@ func (n *Network) Forward(ctx *context.Context, x []Jet) Jet {
 		}
 	}
 	return h
+}
+
+// fourierFeatures returns the jets of sin(2π·x·B) and cos(2π·x·B) ([N, m] each). Rows of
+// B are taken with one-hot Dots (no Slice), and no Concatenate is used, so both forward
+// jets and nested Gradient (the reference path) work through the embedding.
+func (n *Network) fourierFeatures(ctx *context.Context, x []Jet) (sin, cos Jet) {
+	g := x[0].V.Graph()
+	bm := variable(ctx, 0, FourierScale).ValueGraph(g)
+	var z Jet
+	for i := range x {
+		onehot := make([]float64, n.Inputs)
+		onehot[i] = 1
+		row := ConstJet(Dot(Const(g, TensorOf(onehot, n.dtype(), 1, n.Inputs)), bm), len(x))
+		if term := x[i].Mul(row); i == 0 {
+			z = term
+		} else {
+			z = z.Add(term)
+		}
+	}
+	z = z.Scale(2 * math.Pi)
+	sv, cv := Sin(z.V), Cos(z.V)
+	return z.Compose(sv, cv, Neg(sv)), z.Compose(cv, Neg(sv), Neg(cv))
 }

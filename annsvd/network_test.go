@@ -122,10 +122,23 @@ func evalDerivs(t *testing.T, net *annsvd.Network, ctx *context.Context, method 
 }
 
 func TestDerivativesAgainstFiniteDifferences(t *testing.T) {
+	type variant struct {
+		act     annsvd.Activation
+		mode    annsvd.LayerSpec
+		fourier annsvd.Fourier
+	}
+	var variants []variant
 	for _, act := range []annsvd.Activation{annsvd.ActTanh, annsvd.ActSine, annsvd.ActSwish} {
 		for _, mode := range []annsvd.LayerSpec{{Mode: annsvd.Dense}, {Mode: annsvd.Compact, Rank: 5}} {
+			variants = append(variants, variant{act, mode, annsvd.Fourier{}})
+		}
+	}
+	variants = append(variants, variant{annsvd.ActTanh, annsvd.LayerSpec{Mode: annsvd.Compact, Rank: 5}, annsvd.Fourier{Features: 6, Sigma: 1}})
+	for _, v := range variants {
+		act, mode := v.act, v.mode
+		{
 			cfg := annsvd.Config{Inputs: 2, Widths: []int{16, 12, 10}, Outputs: 1, Activation: act, DType: dtypes.Float64,
-				Seed: 3, SVD: map[int]annsvd.LayerSpec{1: mode, 2: mode}}
+				Seed: 3, SVD: map[int]annsvd.LayerSpec{1: mode, 2: mode}, Fourier: v.fourier}
 			ctx := context.New()
 			net, err := annsvd.NewNetwork(ctx, cfg)
 			require.NoError(t, err)
@@ -161,7 +174,7 @@ func TestDerivativesAgainstFiniteDifferences(t *testing.T) {
 				}
 				for k, p := range fd {
 					scale := math.Max(math.Abs(p[0]), 1e-2)
-					require.InDelta(t, p[0], p[1], 1e-6*scale+1e-8, "%s %s point %d derivative %d: FD %g vs jet %g", act, mode, i, k, p[0], p[1])
+					require.InDelta(t, p[0], p[1], 1e-6*scale+1e-8, "%s %s %+v point %d derivative %d: FD %g vs jet %g", act, mode, v.fourier, i, k, p[0], p[1])
 				}
 				for k := range fwd {
 					require.InDelta(t, ad[k][i], fwd[k][i], 1e-12*math.Max(1, math.Abs(ad[k][i])), "%s %s forward vs autodiff, output %d", act, mode, k)
@@ -264,5 +277,31 @@ func TestLaplacianStream(t *testing.T) {
 			require.InDeltaSlice(t, get(5), get(4), 1e-12, "%s: first derivatives unchanged", name)
 			require.NotZero(t, get(0)[0])
 		}
+	}
+}
+
+func TestFourierEmbedding(t *testing.T) {
+	cfg := annsvd.Config{Inputs: 2, Widths: []int{10, 10}, Outputs: 1, Seed: 4, Fourier: annsvd.Fourier{Features: 6, Sigma: 2}}
+	ctx := context.New()
+	net, err := annsvd.NewNetwork(ctx, cfg)
+	require.NoError(t, err)
+	require.Equal(t, 12, net.Layers[0].In)
+	require.Equal(t, 12*10+10, net.Layers[0].Params)
+	b := ctx.InspectVariable("/net/layer_0", annsvd.FourierScale)
+	require.NotNil(t, b)
+	require.False(t, b.Trainable)
+	require.Equal(t, []int{2, 6}, b.Shape().Dimensions)
+	bv := annsvd.TensorFloat64s(b.MustValue())
+	var sq float64
+	for _, x := range bv {
+		sq += x * x
+	}
+	require.InDelta(t, 2, math.Sqrt(sq/float64(len(bv))), 1.2, "entries ~ N(0, σ²)")
+	require.Nil(t, ctx.InspectVariable("/net/layer_0", "w"))
+	for _, bad := range []annsvd.Fourier{{Features: -1}, {Features: 4}, {Features: 4, Sigma: math.Inf(1)}} {
+		c := cfg
+		c.Fourier = bad
+		_, err := annsvd.NewNetwork(context.New(), c)
+		require.ErrorContains(t, err, "Fourier features", "%+v", bad)
 	}
 }

@@ -32,6 +32,8 @@ type Defaults struct {
 	Schedule string
 	// Weights are per-term loss weights by term name (empty: all 1).
 	Weights map[string]float64
+	// Fourier, when Features > 0, is the Fourier-feature input embedding.
+	Fourier annsvd.Fourier
 	// RAD, when its Period is > 0, turns on residual-based adaptive sampling.
 	RAD solve.RADConfig
 	// Note says what a preset is for and what it reached (for listings).

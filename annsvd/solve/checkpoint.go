@@ -95,6 +95,7 @@ type runSettings struct {
 	Seed       uint64         `json:"seed"`
 	NetSeed    uint64         `json:"net_seed"`
 	Layers     []layerSetting `json:"layers"`
+	Fourier    annsvd.Fourier `json:"fourier,omitempty"`
 }
 
 type layerSetting struct {
@@ -134,7 +135,7 @@ func (r *Run) settings() runSettings {
 		Problem: r.Problem.Name, Coords: r.Problem.Coords, Terms: r.TermNames(),
 		Inputs: r.Net.Inputs, Outputs: r.Net.Outputs, Widths: r.Net.Widths,
 		Activation: r.Net.Activation.String(), DType: strings.ToLower(r.Config.DType.String()), Deriv: r.Config.Deriv.String(),
-		Seed: r.Config.Seed, NetSeed: r.Net.Seed,
+		Seed: r.Config.Seed, NetSeed: r.Net.Seed, Fourier: r.Net.Fourier,
 	}
 	for _, l := range r.Net.Layers {
 		s.Layers = append(s.Layers, layerSetting{Name: l.Name, Mode: l.Spec.Mode.String(), Rank: l.Rank,
@@ -494,6 +495,8 @@ func (ck *loadedCheckpoint) checkSettings(s runSettings) error {
 		return differ("ranks", cr, sr)
 	case !slices.Equal(cb, sb):
 		return differ("layer biases", cb, sb)
+	case c.Fourier != s.Fourier:
+		return differ("Fourier features", c.Fourier, s.Fourier)
 	case c.Seed != s.Seed:
 		return differ("seed", c.Seed, s.Seed)
 	case c.NetSeed != s.NetSeed:

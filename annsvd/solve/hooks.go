@@ -15,6 +15,9 @@ import (
 //
 // Hooks implement schedules, adaptive loss weights, resampling, rank adaptation,
 // orthogonality retractions and checkpoints without touching the step loop.
+//
+// A hook that also has a method Check(*Run) error is checked by NewRun, so that bad
+// settings are reported before any training.
 type Hook interface {
 	AfterStep(r *Run, step int) error
 }

@@ -142,14 +142,23 @@ func (h *RAD) terms(r *Run) ([]int, error) {
 	return idx, nil
 }
 
+// Check verifies, before training (NewRun calls it), that the terms to resample exist
+// and have samplers.
+func (h *RAD) Check(r *Run) error {
+	idx, err := h.terms(r)
+	if err != nil {
+		return err
+	}
+	h.idx, h.checked = idx, true
+	return nil
+}
+
 // AfterStep implements Hook.
 func (h *RAD) AfterStep(r *Run, step int) error {
 	if !h.checked {
-		idx, err := h.terms(r)
-		if err != nil {
+		if err := h.Check(r); err != nil {
 			return err
 		}
-		h.idx, h.checked = idx, true
 	}
 	if step%h.Period != 0 {
 		return nil

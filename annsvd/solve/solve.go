@@ -261,6 +261,13 @@ func NewRun(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Con
 		}
 	}
 	sortVars(r.trainVars)
+	for _, h := range r.Config.Hooks {
+		if c, ok := h.(interface{ Check(*Run) error }); ok {
+			if err := c.Check(r); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return r, nil
 }
 
@@ -634,6 +641,28 @@ func (r *Run) Evaluate() (annsvd.Metrics, *annsvd.EvalSet, []float64, error) {
 	}
 	m, err := annsvd.Compare(pred, ref.U)
 	return m, ref, pred, err
+}
+
+// CheckHooks samples the problem's terms and runs the Check method of the hooks that
+// have one (see Hook) against them, so that bad hook settings are reported before any
+// graph is built.
+func CheckHooks(p *annsvd.Problem, cfg Config) error {
+	terms, err := p.Terms(cfg.Seed)
+	if err != nil {
+		return err
+	}
+	r := &Run{Problem: p, Terms: terms, Config: cfg}
+	for _, t := range terms {
+		r.names = append(r.names, t.Name)
+	}
+	for _, h := range cfg.Hooks {
+		if c, ok := h.(interface{ Check(*Run) error }); ok {
+			if err := c.Check(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // CheckNetwork validates the settings and builds the network once in a scratch context

@@ -37,6 +37,15 @@ func TestProblemFlagsBadInput(t *testing.T) {
 		{[]string{"-problem", "heat", "-weights", "bc"}, `"bc" is not term=value`},
 		{[]string{"-problem", "heat", "-schedule", "exp:2:10"}, "rate 2"},
 		{[]string{"-problem", "heat", "-schedule", "step"}, `unknown schedule "step"`},
+		{[]string{"-problem", "heat", "-rad", "0"}, "-rad 0"},
+		{[]string{"-problem", "heat", "-rad-k", "2"}, "-rad-k needs -rad"},
+		{[]string{"-problem", "heat", "-rad", "10", "-rad-keep", "1"}, "keep fraction 1"},
+		{[]string{"-problem", "heat", "-rad", "10", "-rad-pool", "0"}, "-rad-pool 0"},
+		{[]string{"-problem", "poisson-paper", "-rad", "10"}, "no term with a sampler"},
+		{[]string{"-problem", "heat", "-fourier", "-1"}, "-fourier -1"},
+		{[]string{"-problem", "heat", "-fourier", "8", "-fourier-sigma", "-1"}, "σ=-1"},
+		{[]string{"-problem", "heat", "-fourier-sigma", "2"}, "-fourier-sigma needs -fourier"},
+		{[]string{"-problem", "heat", "-svd-product", "both"}, `product order "both"`},
 	}
 	for _, c := range cases {
 		code, _, stderr := cliRun(append(append([]string{}, base...), c.args...)...)

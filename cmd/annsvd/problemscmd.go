@@ -48,6 +48,9 @@ func describeDefaults(d problems.Defaults) string {
 		}
 		s += fmt.Sprintf(", weights %v", w)
 	}
+	if d.Fourier.Features > 0 {
+		s += fmt.Sprintf(", Fourier features m=%d σ=%g", d.Fourier.Features, d.Fourier.Sigma)
+	}
 	if r := d.RAD; r.Period > 0 {
 		s += fmt.Sprintf(", RAD every %d steps", r.Period)
 		if r.K != 0 || r.C != 0 {

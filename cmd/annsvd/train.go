@@ -24,8 +24,8 @@ import (
 type trainFlags struct {
 	fs                                                                       *flag.FlagSet
 	problem, mode, activation, widths, svdLayers, dtype, deriv, out, product string
-	rank                                                                     int
-	threshold                                                                float64
+	rank, fourier                                                            int
+	threshold, fourierSigma                                                  float64
 	relative, svdBias, quiet                                                 bool
 	adam, lbfgs, logEvery                                                    int
 	seed                                                                     int64
@@ -47,6 +47,8 @@ func newTrainFlags(name string, withMode bool) *trainFlags {
 	fs.StringVar(&f.svdLayers, "svd-layers", "1", "hidden-to-hidden maps to factorise: comma list of j (map hidden j → j+1) or 'all'")
 	fs.StringVar(&f.product, "svd-product", "auto", "SVD layer evaluation order: auto (cheaper per layer), factored (((h·U)·diag(s))·Vᵀ, W never formed) or formed (W = U·diag(s)·Vᵀ once per step, then h·W); same function and gradients")
 	fs.BoolVar(&f.svdBias, "svd-bias", true, "give SVD layers a bias b (default: the problem's; poisson-paper has none)")
+	fs.IntVar(&f.fourier, "fourier", 0, "random Fourier-feature input embedding with m ≥ 1 features [sin(2πxB), cos(2πxB)] (0: off; default: the preset's)")
+	fs.Float64Var(&f.fourierSigma, "fourier-sigma", 1, "standard deviation σ > 0 of the Fourier matrix B (with -fourier)")
 	fs.StringVar(&f.widths, "widths", "", "hidden widths, comma separated (default: the problem's, e.g. 20,20,20)")
 	fs.StringVar(&f.activation, "activation", "", "hidden activation: "+annsvd.ActivationNames+" (default: the problem's)")
 	fs.IntVar(&f.adam, "adam", 0, "Adam steps ≥ 0 (default: the problem's)")
@@ -187,12 +189,27 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	j.net = annsvd.Config{Widths: widths, Activation: act, Outputs: 1, SVD: svd, Product: product}
+	fourier := d.Fourier
+	if f.isSet("fourier") {
+		fourier = annsvd.Fourier{Features: f.fourier, Sigma: f.fourierSigma}
+		if f.fourier < 0 {
+			return nil, usageError{fmt.Errorf("-fourier %d out of range: need m ≥ 1 features (0: off)", f.fourier)}
+		}
+	} else if f.isSet("fourier-sigma") {
+		if fourier.Features == 0 {
+			return nil, usageError{fmt.Errorf("-fourier-sigma needs -fourier M")}
+		}
+		fourier.Sigma = f.fourierSigma
+	}
+	j.net = annsvd.Config{Widths: widths, Activation: act, Outputs: 1, SVD: svd, Product: product, Fourier: fourier}
 	if j.problem, err = entry.Build(problems.Options{Dim: f.px.dim, Widths: widths}); err != nil {
 		return nil, usageError{err}
 	}
 	// Build the network once to validate ranks/thresholds against the actual layers.
 	if _, err := solve.CheckNetwork(j.problem, j.net, j.train); err != nil {
+		return nil, usageError{err}
+	}
+	if err := solve.CheckHooks(j.problem, j.train); err != nil {
 		return nil, usageError{err}
 	}
 	return j, nil
