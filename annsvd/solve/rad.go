@@ -69,6 +69,10 @@ type RADConfig struct {
 	// Keep is the fraction of each term's current points carried over unchanged, in
 	// [0, 1) (default 0): e.g. boundary-adjacent points of a PDE term.
 	Keep float64
+	// LBFGSEvery, when > 0, also resamples every LBFGSEvery L-BFGS iterations: L-BFGS
+	// runs in rounds, each restarted on the new points (Wu et al.'s train–resample
+	// loop); 0 resamples during Adam only.
+	LBFGSEvery int
 }
 
 // RADEvent records one resampling.
@@ -110,6 +114,9 @@ func NewRAD(cfg RADConfig) (*RAD, error) {
 	}
 	if !(cfg.K > 0) || math.IsInf(cfg.K, 0) || math.IsNaN(cfg.C) || math.IsInf(cfg.C, 0) {
 		return nil, fmt.Errorf("solve: RAD exponent k=%v and constant c=%v out of range: need finite k > 0, c", cfg.K, cfg.C)
+	}
+	if cfg.LBFGSEvery < 0 {
+		return nil, fmt.Errorf("solve: RAD L-BFGS round length %d out of range: need ≥ 1 iterations (0: Adam only)", cfg.LBFGSEvery)
 	}
 	if !(cfg.Keep >= 0 && cfg.Keep < 1) {
 		return nil, fmt.Errorf("solve: RAD keep fraction %v out of range [0, 1)", cfg.Keep)
@@ -162,6 +169,16 @@ func (h *RAD) AfterStep(r *Run, step int) error {
 	}
 	if step%h.Period != 0 {
 		return nil
+	}
+	return h.Resample(r, step)
+}
+
+// Resample redraws the points of the hook's terms now (step seeds the draw).
+func (h *RAD) Resample(r *Run, step int) error {
+	if !h.checked {
+		if err := h.Check(r); err != nil {
+			return err
+		}
 	}
 	rng := rand.New(rand.NewPCG(r.Config.Seed, uint64(step)^0x7ad5a3b1))
 	for _, i := range h.idx {
@@ -237,4 +254,54 @@ func radSelect(rng *rand.Rand, cand [][]float64, res []float64, m int, k, c floa
 		out = append(out, cand[kv.i])
 	}
 	return out, RADEvent{MeanAbsRes: meanAbs, MaxAbsRes: mx}
+}
+
+// lbfgsRounds runs up to iters L-BFGS iterations; with a RAD hook whose LBFGSEvery is
+// set, in rounds of that many iterations with a resampling between rounds (each round
+// restarts L-BFGS on the new points). The reports of the rounds are merged.
+func (r *Run) lbfgsRounds(iters int) (LBFGSReport, error) {
+	var rad *RAD
+	for _, h := range r.Config.Hooks {
+		if x, ok := h.(*RAD); ok && x.LBFGSEvery > 0 {
+			rad = x
+		}
+	}
+	if rad == nil {
+		return r.LBFGS(iters)
+	}
+	var total LBFGSReport
+	rounds := 0
+	for left := iters; left > 0; {
+		if rounds > 0 {
+			if err := rad.Resample(r, r.Step); err != nil {
+				return total, err
+			}
+		}
+		rep, err := r.LBFGS(min(left, rad.LBFGSEvery))
+		if rounds == 0 {
+			total.LossBefore, total.DType = rep.LossBefore, rep.DType
+		}
+		rounds++
+		total.Iterations += rep.Iterations
+		total.FuncEvals += rep.FuncEvals
+		total.GradEvals += rep.GradEvals
+		total.Status, total.Reason, total.LossAfter = rep.Status, rep.Reason, rep.LossAfter
+		total.WallS += rep.WallS
+		total.Restarts += rep.Restarts
+		total.Attempts = append(total.Attempts, rep.Attempts...)
+		for _, n := range rep.Notes {
+			if !slices.Contains(total.Notes, n) {
+				total.Notes = append(total.Notes, n)
+			}
+		}
+		if err != nil {
+			return total, err
+		}
+		left -= min(left, rad.LBFGSEvery)
+		if rep.Iterations == 0 {
+			break // no progress possible (e.g. a zero gradient): do not spin
+		}
+	}
+	total.Notes = append(total.Notes, fmt.Sprintf("RAD: %d L-BFGS rounds of ≤ %d iterations, points redrawn between rounds", rounds, rad.LBFGSEvery))
+	return total, nil
 }

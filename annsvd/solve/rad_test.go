@@ -51,6 +51,9 @@ func TestRADHook(t *testing.T) {
 	pts := annsvd.BoxSampler([]float64{-1}, []float64{1})(rand.New(rand.NewPCG(9, 9)), 64)
 	p := &annsvd.Problem{
 		Name: "poisson1d", Coords: []string{"x"},
+		Reference: func() (*annsvd.EvalSet, error) {
+			return &annsvd.EvalSet{Points: [][]float64{{-0.5}, {0.5}}, U: []float64{-1, 1}}, nil
+		},
 		Terms: func(uint64) ([]annsvd.Term, error) {
 			return []annsvd.Term{
 				{Name: "pde", Points: pts, Derivs: annsvd.Derivs{First: []int{0}, Second: []int{0}},
@@ -98,7 +101,16 @@ func TestRADHook(t *testing.T) {
 	require.NoError(t, err)
 	_, err = r.Residuals(2, [][]float64{{0.5}})
 	require.ErrorContains(t, err, "term index 2")
-	for _, bad := range []RADConfig{{Period: 0}, {Period: 1, Pool: -1}, {Period: 1, K: -1}, {Period: 1, Keep: 1}, {Period: 1, C: math.NaN()}} {
+	// L-BFGS rounds: 12 iterations in rounds of 5 → 3 rounds, 2 resamplings between them.
+	h3, err := NewRAD(RADConfig{Period: 1000, LBFGSEvery: 5})
+	require.NoError(t, err)
+	res3, _, err := Train(engine.MustDefault(), p, annsvd.Config{Widths: []int{8, 8}}, Config{Seed: 2, AdamSteps: 3, LBFGSIters: 12, Hooks: []Hook{h3}})
+	require.NoError(t, err)
+	require.Len(t, res3.RAD, 2)
+	require.Equal(t, 12, res3.LBFGS.Iterations)
+	require.Contains(t, res3.LBFGS.Notes[len(res3.LBFGS.Notes)-1], "3 L-BFGS rounds")
+	require.Less(t, res3.LBFGS.LossAfter, res3.LBFGS.LossBefore)
+	for _, bad := range []RADConfig{{Period: 1, LBFGSEvery: -1}, {Period: 0}, {Period: 1, Pool: -1}, {Period: 1, K: -1}, {Period: 1, Keep: 1}, {Period: 1, C: math.NaN()}} {
 		_, err := NewRAD(bad)
 		require.Error(t, err, "%+v", bad)
 	}

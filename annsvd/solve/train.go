@@ -143,7 +143,7 @@ func Train(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Conf
 	var rep LBFGSReport
 	lbfgsLeft := max(0, r.Config.LBFGSIters-(r.Step-r.adamDone))
 	if err == nil && lbfgsLeft > 0 {
-		rep, err = r.LBFGS(lbfgsLeft)
+		rep, err = r.lbfgsRounds(lbfgsLeft)
 	}
 	train := time.Since(t0)
 	res := r.Report()

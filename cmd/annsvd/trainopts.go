@@ -33,6 +33,7 @@ func (p *problemFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&p.rad.K, "rad-k", 1, "RAD exponent k > 0")
 	fs.Float64Var(&p.rad.C, "rad-c", 1, "RAD constant c ≥ 0")
 	fs.Float64Var(&p.rad.Keep, "rad-keep", 0, "fraction of the current points RAD keeps, in [0, 1)")
+	fs.IntVar(&p.rad.LBFGSEvery, "rad-lbfgs", 0, "RAD also between L-BFGS rounds of N ≥ 1 iterations (0: during Adam only)")
 }
 
 // defaults returns the entry's defaults or the chosen preset.
@@ -106,7 +107,7 @@ func (p *problemFlags) apply(f *trainFlags, d problems.Defaults, cfg *solve.Conf
 			return usageError{fmt.Errorf("-rad %d out of range: need a period ≥ 1 steps", p.rad.Period)}
 		}
 	}
-	for _, name := range []string{"rad-pool", "rad-k", "rad-c", "rad-keep"} {
+	for _, name := range []string{"rad-pool", "rad-k", "rad-c", "rad-keep", "rad-lbfgs"} {
 		if f.isSet(name) && rad.Period == 0 {
 			return usageError{fmt.Errorf("-%s needs -rad N", name)}
 		}
@@ -134,6 +135,12 @@ func (p *problemFlags) apply(f *trainFlags, d problems.Defaults, cfg *solve.Conf
 	}
 	if f.isSet("rad-keep") {
 		rad.Keep = p.rad.Keep
+	}
+	if f.isSet("rad-lbfgs") {
+		if p.rad.LBFGSEvery < 1 {
+			return usageError{fmt.Errorf("-rad-lbfgs %d out of range: need ≥ 1 iterations per round", p.rad.LBFGSEvery)}
+		}
+		rad.LBFGSEvery = p.rad.LBFGSEvery
 	}
 	if rad.Period > 0 {
 		h, err := solve.NewRAD(rad)
