@@ -122,6 +122,7 @@ func BurgersInverseFrom(points [][]float64, u []float64, nuInit float64) (*annsv
 			coll := append(append([][]float64{}, points...), dom...)
 			return []annsvd.Term{
 				{Name: "pde", Points: coll, Derivs: annsvd.Derivs{First: []int{0, 1}, Second: []int{0}},
+					Sample: annsvd.BoxSampler([]float64{-1, 0}, []float64{1, BurgersTMax}),
 					ResidualCtx: func(ctx *context.Context, x []*Node, u annsvd.Jet, _ []*Node) *Node {
 						nu := Exp(inverseTheta(ctx).ValueGraph(x[0].Graph()))
 						return Sub(Add(u.D[1], Mul(u.V, u.D[0])), Mul(u.DD[0], nu))

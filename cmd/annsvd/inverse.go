@@ -48,6 +48,9 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "", "directory for inverse.json")
 	widthsS := fs.String("widths", "20,20,20", "hidden widths, comma separated (SVD modes factorise every hidden-to-hidden map)")
 	dtype := fs.String("dtype", "float32", "float32 or float64")
+	schedule := fs.String("schedule", "", "learning-rate schedule: "+solve.ScheduleSyntax)
+	radEvery := fs.Int("rad", 0, "residual-based adaptive sampling of the PDE points every N ≥ 1 Adam steps (0: off)")
+	radLBFGS := fs.Int("rad-lbfgs", 0, "with -rad: also resample between L-BFGS rounds of N ≥ 1 iterations")
 	if err := parseFlags(fs, args, "usage: annsvd inverse [flags]   (Burgers with unknown ν from noisy observations)", stderr); err != nil {
 		return err
 	}
@@ -94,6 +97,18 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 		cfg := solve.Config{AdamSteps: *adam, LBFGSIters: *lbfgs, LR: *lr, Seed: uint64(*seed), Weights: map[string]float64{"data": *dataW}}
 		if *dtype == "float64" {
 			cfg.DType = dtypes.Float64
+		}
+		if h, err := solve.ParseSchedule(*schedule, *lr, *adam); err != nil {
+			return usageError{err}
+		} else if h != nil {
+			cfg.Hooks = append(cfg.Hooks, h)
+		}
+		if *radEvery != 0 || *radLBFGS != 0 {
+			h, err := solve.NewRAD(solve.RADConfig{Period: *radEvery, LBFGSEvery: *radLBFGS, Terms: []string{"pde"}})
+			if err != nil {
+				return usageError{err}
+			}
+			cfg.Hooks = append(cfg.Hooks, h)
 		}
 		res, run, err := solve.Train(b, p, net, cfg)
 		if err != nil {
