@@ -9,11 +9,14 @@ package problems
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/annsvd/annsvd/annsvd"
 	"github.com/annsvd/annsvd/annsvd/solve"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 )
 
 // Defaults are a problem's default network and training budget.
@@ -142,4 +145,39 @@ func New(name string) (*annsvd.Problem, error) {
 		return nil, err
 	}
 	return e.New()
+}
+
+// Net returns the network configuration of the defaults (widths, activation, Fourier
+// embedding; one output, all layers dense).
+func (d Defaults) Net() annsvd.Config {
+	return annsvd.Config{Widths: slices.Clone(d.Widths), Activation: d.Activation, Outputs: 1, Fourier: d.Fourier}
+}
+
+// Train returns the training configuration of the defaults with the given seed: budget,
+// learning rate, weights, precision, and hooks for the schedule (over the run's Adam
+// steps, so callers may change AdamSteps) and for RAD.
+func (d Defaults) Train(seed uint64) (solve.Config, error) {
+	cfg := solve.Config{AdamSteps: d.AdamSteps, LBFGSIters: d.LBFGSIters, LR: d.LR, Weights: maps.Clone(d.Weights), Seed: seed}
+	if d.Float64 {
+		cfg.DType = dtypes.Float64
+	}
+	lr := d.LR
+	if lr == 0 {
+		lr = 1e-3
+	}
+	h, err := solve.ParseSchedule(d.Schedule, lr, 0)
+	if err != nil {
+		return cfg, err
+	}
+	if h != nil {
+		cfg.Hooks = append(cfg.Hooks, h)
+	}
+	if d.RAD.Period > 0 {
+		rad, err := solve.NewRAD(d.RAD)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Hooks = append(cfg.Hooks, rad)
+	}
+	return cfg, nil
 }

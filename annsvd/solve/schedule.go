@@ -27,7 +27,7 @@ func ExpDecay(lr0, rate float64, every int) (Hook, error) {
 
 // Cosine returns a hook annealing Adam's learning rate from lr₀ to lrMin over total
 // steps: lr = lrMin + ½(lr₀ − lrMin)(1 + cos(π·min(step, total)/total)), with
-// lr₀ > 0, 0 < lrMin ≤ lr₀ and total ≥ 1.
+// lr₀ > 0, 0 < lrMin ≤ lr₀ and total ≥ 0; total = 0 means the run's Config.AdamSteps.
 func Cosine(lr0, lrMin float64, total int) (Hook, error) {
 	if !(lr0 > 0) || math.IsInf(lr0, 0) {
 		return nil, fmt.Errorf("solve: cosine schedule initial lr %v out of range: need a finite lr > 0", lr0)
@@ -35,12 +35,16 @@ func Cosine(lr0, lrMin float64, total int) (Hook, error) {
 	if !(lrMin > 0 && lrMin <= lr0) {
 		return nil, fmt.Errorf("solve: cosine schedule final lr %v out of range: need 0 < lr ≤ %v", lrMin, lr0)
 	}
-	if total < 1 {
-		return nil, fmt.Errorf("solve: cosine schedule length %d out of range: need ≥ 1 steps", total)
+	if total < 0 {
+		return nil, fmt.Errorf("solve: cosine schedule length %d out of range: need ≥ 1 steps (0: the run's Adam steps)", total)
 	}
 	return HookFunc(func(r *Run, step int) error {
-		s := math.Min(float64(step), float64(total))
-		return r.SetLR(lrMin + 0.5*(lr0-lrMin)*(1+math.Cos(math.Pi*s/float64(total))))
+		n := total
+		if n == 0 {
+			n = max(1, r.Config.AdamSteps)
+		}
+		s := math.Min(float64(step), float64(n))
+		return r.SetLR(lrMin + 0.5*(lr0-lrMin)*(1+math.Cos(math.Pi*s/float64(n))))
 	}), nil
 }
 
@@ -48,8 +52,8 @@ func Cosine(lr0, lrMin float64, total int) (Hook, error) {
 const ScheduleSyntax = "none | exp:RATE:EVERY (lr·RATE^(step/EVERY)) | cosine[:LRMIN] (to LRMIN over the Adam steps, default lr/100)"
 
 // ParseSchedule parses a learning-rate schedule (see ScheduleSyntax) for a run with
-// initial learning rate lr and the given number of Adam steps; "" and "none" give a
-// nil hook.
+// initial learning rate lr and the given number of Adam steps (0: the run's); "" and
+// "none" give a nil hook.
 func ParseSchedule(s string, lr float64, steps int) (Hook, error) {
 	parts := strings.Split(strings.TrimSpace(s), ":")
 	num := func(i int) (float64, error) {

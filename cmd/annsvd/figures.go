@@ -198,7 +198,7 @@ func figPoisson(b backends.Backend, sz figSizes, w *figWriter, progress io.Write
 		}
 		cfg.AdamSteps, cfg.LogEvery = sz.poissonAdam, 1
 		rec := solve.NewSpectraRecorder(sz.spectraEvery)
-		cfg.Hooks = []solve.Hook{rec}
+		cfg.Hooks = append(cfg.Hooks, rec)
 		res, run, err := figTrain(b, p, net, cfg, progress, "poisson "+spec.String())
 		if err != nil {
 			return fmt.Errorf("%s: %w", spec, err)

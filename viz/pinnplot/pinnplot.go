@@ -235,13 +235,13 @@ func Setup(name string, spec annsvd.LayerSpec) (*annsvd.Problem, annsvd.Config, 
 		return nil, annsvd.Config{}, solve.Config{}, err
 	}
 	d := e.Defaults
-	net := annsvd.Config{Widths: slices.Clone(d.Widths), Activation: d.Activation, Outputs: 1}
+	net := d.Net()
 	if spec.Mode != annsvd.Dense {
 		spec.NoBias = d.SVDNoBias
 		net.SVD = annsvd.DefaultSVD(spec)
 	}
-	cfg := solve.Config{AdamSteps: d.AdamSteps, LBFGSIters: d.LBFGSIters, LR: d.LR, Weights: d.Weights, Seed: 1}
-	return p, net, cfg, nil
+	cfg, err := d.Train(1)
+	return p, net, cfg, err
 }
 
 // WithSVD returns net with spec applied to the paper's SVD placement (Dense removes it);
