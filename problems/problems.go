@@ -172,7 +172,7 @@ func (d Defaults) Train(seed uint64) (solve.Config, error) {
 	if h != nil {
 		cfg.Hooks = append(cfg.Hooks, h)
 	}
-	if d.RAD.Period > 0 {
+	if d.RAD.Period > 0 || d.RAD.LBFGSEvery > 0 {
 		rad, err := solve.NewRAD(d.RAD)
 		if err != nil {
 			return cfg, err

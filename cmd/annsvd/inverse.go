@@ -50,7 +50,7 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 	dtype := fs.String("dtype", "float32", "float32 or float64")
 	schedule := fs.String("schedule", "", "learning-rate schedule: "+solve.ScheduleSyntax)
 	radEvery := fs.Int("rad", 0, "residual-based adaptive sampling of the PDE points every N ≥ 1 Adam steps (0: off)")
-	radLBFGS := fs.Int("rad-lbfgs", 0, "with -rad: also resample between L-BFGS rounds of N ≥ 1 iterations")
+	radLBFGS := fs.Int("rad-lbfgs", 0, "RAD between L-BFGS rounds of N ≥ 1 iterations (with or without -rad)")
 	if err := parseFlags(fs, args, "usage: annsvd inverse [flags]   (Burgers with unknown ν from noisy observations)", stderr); err != nil {
 		return err
 	}

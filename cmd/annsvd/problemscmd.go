@@ -51,8 +51,14 @@ func describeDefaults(d problems.Defaults) string {
 	if d.Fourier.Features > 0 {
 		s += fmt.Sprintf(", Fourier features m=%d σ=%g", d.Fourier.Features, d.Fourier.Sigma)
 	}
-	if r := d.RAD; r.Period > 0 {
-		s += fmt.Sprintf(", RAD every %d steps", r.Period)
+	if r := d.RAD; r.Period > 0 || r.LBFGSEvery > 0 {
+		s += ", RAD"
+		if r.Period > 0 {
+			s += fmt.Sprintf(" every %d Adam steps", r.Period)
+		}
+		if r.LBFGSEvery > 0 {
+			s += fmt.Sprintf(" between L-BFGS rounds of %d iterations", r.LBFGSEvery)
+		}
 		if r.K != 0 || r.C != 0 {
 			s += fmt.Sprintf(" (k=%g, c=%g)", r.K, max(r.C, 0))
 		}

@@ -28,12 +28,12 @@ func (p *problemFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&p.adaptive, "adaptive", 0, "adapt the loss weights by gradient-norm balancing every N ≥ 1 Adam steps (0: off)")
 	fs.Float64Var(&p.adaptiveAlpha, "adaptive-alpha", 0.9, "moving-average factor α ∈ [0,1) of -adaptive")
 	fs.IntVar(&p.resample, "resample", 0, "resample the collocation points every N ≥ 1 Adam steps (0: off)")
-	fs.IntVar(&p.rad.Period, "rad", 0, "residual-based adaptive sampling (RAD): redraw the PDE points every N ≥ 1 Adam steps from a uniform pool with p ∝ |r|^k/mean|r|^k + c (0: off; default: the preset's)")
+	fs.IntVar(&p.rad.Period, "rad", 0, "residual-based adaptive sampling (RAD): redraw the PDE points every N ≥ 1 Adam steps from a uniform pool with p ∝ |r|^k/mean|r|^k + c (0: off; default: the preset's); pretrain first, see -rad-lbfgs")
 	fs.IntVar(&p.rad.Pool, "rad-pool", 0, "RAD candidate pool size ≥ 1 (default 10× the points)")
 	fs.Float64Var(&p.rad.K, "rad-k", 1, "RAD exponent k > 0")
 	fs.Float64Var(&p.rad.C, "rad-c", 1, "RAD constant c ≥ 0")
 	fs.Float64Var(&p.rad.Keep, "rad-keep", 0, "fraction of the current points RAD keeps, in [0, 1)")
-	fs.IntVar(&p.rad.LBFGSEvery, "rad-lbfgs", 0, "RAD also between L-BFGS rounds of N ≥ 1 iterations (0: during Adam only)")
+	fs.IntVar(&p.rad.LBFGSEvery, "rad-lbfgs", 0, "RAD between L-BFGS rounds of N ≥ 1 iterations, after Adam pretraining (with or without -rad)")
 }
 
 // defaults returns the entry's defaults or the chosen preset.
@@ -107,9 +107,15 @@ func (p *problemFlags) apply(f *trainFlags, d problems.Defaults, cfg *solve.Conf
 			return usageError{fmt.Errorf("-rad %d out of range: need a period ≥ 1 steps", p.rad.Period)}
 		}
 	}
-	for _, name := range []string{"rad-pool", "rad-k", "rad-c", "rad-keep", "rad-lbfgs"} {
-		if f.isSet(name) && rad.Period == 0 {
-			return usageError{fmt.Errorf("-%s needs -rad N", name)}
+	if f.isSet("rad-lbfgs") {
+		if p.rad.LBFGSEvery < 1 {
+			return usageError{fmt.Errorf("-rad-lbfgs %d out of range: need ≥ 1 iterations per round", p.rad.LBFGSEvery)}
+		}
+		rad.LBFGSEvery = p.rad.LBFGSEvery
+	}
+	for _, name := range []string{"rad-pool", "rad-k", "rad-c", "rad-keep"} {
+		if f.isSet(name) && rad.Period == 0 && rad.LBFGSEvery == 0 {
+			return usageError{fmt.Errorf("-%s needs -rad N or -rad-lbfgs N", name)}
 		}
 	}
 	if f.isSet("rad-pool") {
@@ -136,13 +142,7 @@ func (p *problemFlags) apply(f *trainFlags, d problems.Defaults, cfg *solve.Conf
 	if f.isSet("rad-keep") {
 		rad.Keep = p.rad.Keep
 	}
-	if f.isSet("rad-lbfgs") {
-		if p.rad.LBFGSEvery < 1 {
-			return usageError{fmt.Errorf("-rad-lbfgs %d out of range: need ≥ 1 iterations per round", p.rad.LBFGSEvery)}
-		}
-		rad.LBFGSEvery = p.rad.LBFGSEvery
-	}
-	if rad.Period > 0 {
+	if rad.Period > 0 || rad.LBFGSEvery > 0 {
 		h, err := solve.NewRAD(rad)
 		if err != nil {
 			return usageError{err}
