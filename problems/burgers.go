@@ -30,8 +30,8 @@ func init() {
 		// DeepXDE's lr 10⁻³ without weights: 1.7·10⁻¹ (seed 1).
 		Defaults: Defaults{Widths: []int{20, 20, 20}, Activation: annsvd.ActTanh, AdamSteps: 15000, LBFGSIters: 5000,
 			LR: 5e-3, Schedule: "cosine", Weights: map[string]float64{"ic": 10}},
-		New:      Burgers,
-		Presets:  map[string]Defaults{"accurate": BurgersAccurate},
+		New:     Burgers,
+		Presets: map[string]Defaults{"accurate": BurgersAccurate},
 	})
 }
 
