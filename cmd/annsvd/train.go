@@ -27,7 +27,7 @@ type trainFlags struct {
 	rank, fourier                                                            int
 	threshold, fourierSigma                                                  float64
 	relative, svdBias, quiet                                                 bool
-	adam, lbfgs, logEvery                                                    int
+	adam, lbfgs, logEvery, lbfgsHistory                                      int
 	seed                                                                     int64
 	lr                                                                       float64
 	px                                                                       problemFlags
@@ -53,6 +53,7 @@ func newTrainFlags(name string, withMode bool) *trainFlags {
 	fs.StringVar(&f.activation, "activation", "", "hidden activation: "+annsvd.ActivationNames+" (default: the problem's)")
 	fs.IntVar(&f.adam, "adam", 0, "Adam steps ≥ 0 (default: the problem's)")
 	fs.IntVar(&f.lbfgs, "lbfgs", 0, "maximum L-BFGS iterations ≥ 0 after Adam (default: the problem's)")
+	fs.IntVar(&f.lbfgsHistory, "lbfgs-history", 50, "L-BFGS correction pairs kept ≥ 1 (scipy's maxcor)")
 	fs.Float64Var(&f.lr, "lr", 0, "Adam learning rate > 0 (default: the problem's, 1e-3)")
 	fs.Int64Var(&f.seed, "seed", 1, "seed ≥ 0 for sampling and initialisation")
 	fs.StringVar(&f.dtype, "dtype", "float32", "float32 or float64")
@@ -154,6 +155,10 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 		return nil, usageError{fmt.Errorf("-seed %d out of range: need ≥ 0", f.seed)}
 	}
 	j.train.Seed = uint64(f.seed)
+	if f.lbfgsHistory < 1 {
+		return nil, usageError{fmt.Errorf("-lbfgs-history %d out of range: need ≥ 1 pairs", f.lbfgsHistory)}
+	}
+	j.train.LBFGSHistory = f.lbfgsHistory
 	if err := f.px.apply(f, d, &j.train); err != nil {
 		return nil, err
 	}
