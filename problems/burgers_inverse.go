@@ -36,7 +36,7 @@ func init() {
 		// 3×20 float32 smeared the shock and gave ν 3–4× too large.
 		Defaults: Defaults{Widths: []int{20, 20, 20, 20, 20, 20, 20, 20}, Activation: annsvd.ActTanh, AdamSteps: 3000,
 			LBFGSIters: 3000, LR: 1e-3, Float64: true},
-		New:      BurgersInverse,
+		New: BurgersInverse,
 	})
 }
 
