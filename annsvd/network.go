@@ -391,7 +391,6 @@ func (n *Network) Forward(ctx *context.Context, x []Jet) Jet {
 		panic(fmt.Sprintf("annsvd: Forward got %d input coordinates, network has %d inputs", len(x), n.Inputs))
 	}
 	g := x[0].V.Graph()
-	dt := n.dtype()
 	var h Jet
 	for _, l := range n.Layers {
 		vg := func(name string) *Node { return variable(ctx, l.Index, name).ValueGraph(g) }
@@ -408,18 +407,7 @@ func (n *Network) Forward(ctx *context.Context, x []Jet) Jet {
 		case l.Index == 0:
 			// z = Σᵢ xᵢ·W[i,:] + b; rows are taken with a one-hot Dot so that no Slice
 			// (whose gradient needs Pad) sits on a differentiated path.
-			w := vg("w")
-			for i := range x {
-				onehot := make([]float64, n.Inputs)
-				onehot[i] = 1
-				row := ConstJet(Dot(Const(g, TensorOf(onehot, dt, 1, n.Inputs)), w), len(x))
-				term := x[i].Mul(row)
-				if i == 0 {
-					h = term
-				} else {
-					h = h.Add(term)
-				}
-			}
+			h = n.rowCombination(x, vg("w"))
 			h.V = Add(h.V, b)
 		case l.IsSVD():
 			u, s, vt := vg("u"), vg("s"), Transpose(vg("v"), 0, 1)
@@ -441,24 +429,30 @@ func (n *Network) Forward(ctx *context.Context, x []Jet) Jet {
 	return h
 }
 
+// rowCombination returns the jet of Σᵢ xᵢ·M[i,:] for the coordinate jets x (each [N,1])
+// and a matrix M with one row per input. Rows are taken with one-hot Dots, so that no
+// Slice (whose gradient needs Pad) sits on a differentiated path.
+func (n *Network) rowCombination(x []Jet, m *Node) Jet {
+	g := m.Graph()
+	var sum Jet
+	for i := range x {
+		onehot := make([]float64, n.Inputs)
+		onehot[i] = 1
+		row := ConstJet(Dot(Const(g, TensorOf(onehot, n.dtype(), 1, n.Inputs)), m), len(x))
+		if term := x[i].Mul(row); i == 0 {
+			sum = term
+		} else {
+			sum = sum.Add(term)
+		}
+	}
+	return sum
+}
+
 // fourierFeatures returns the jets of sin(2π·x·B) and cos(2π·x·B) ([N, m] each). Rows of
 // B are taken with one-hot Dots (no Slice), and no Concatenate is used, so both forward
 // jets and nested Gradient (the reference path) work through the embedding.
 func (n *Network) fourierFeatures(ctx *context.Context, x []Jet) (sin, cos Jet) {
-	g := x[0].V.Graph()
-	bm := variable(ctx, 0, FourierScale).ValueGraph(g)
-	var z Jet
-	for i := range x {
-		onehot := make([]float64, n.Inputs)
-		onehot[i] = 1
-		row := ConstJet(Dot(Const(g, TensorOf(onehot, n.dtype(), 1, n.Inputs)), bm), len(x))
-		if term := x[i].Mul(row); i == 0 {
-			z = term
-		} else {
-			z = z.Add(term)
-		}
-	}
-	z = z.Scale(2 * math.Pi)
+	z := n.rowCombination(x, variable(ctx, 0, FourierScale).ValueGraph(x[0].V.Graph())).Scale(2 * math.Pi)
 	sv, cv := Sin(z.V), Cos(z.V)
 	return z.Compose(sv, cv, Neg(sv)), z.Compose(cv, Neg(sv), Neg(cv))
 }

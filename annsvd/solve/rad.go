@@ -166,11 +166,6 @@ func (h *RAD) Check(r *Run) error {
 
 // AfterStep implements Hook.
 func (h *RAD) AfterStep(r *Run, step int) error {
-	if !h.checked {
-		if err := h.Check(r); err != nil {
-			return err
-		}
-	}
 	if h.Period == 0 || step%h.Period != 0 {
 		return nil
 	}

@@ -261,12 +261,8 @@ func NewRun(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Con
 		}
 	}
 	sortVars(r.trainVars)
-	for _, h := range r.Config.Hooks {
-		if c, ok := h.(interface{ Check(*Run) error }); ok {
-			if err := c.Check(r); err != nil {
-				return nil, err
-			}
-		}
+	if err := r.checkHooks(); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -655,7 +651,12 @@ func CheckHooks(p *annsvd.Problem, cfg Config) error {
 	for _, t := range terms {
 		r.names = append(r.names, t.Name)
 	}
-	for _, h := range cfg.Hooks {
+	return r.checkHooks()
+}
+
+// checkHooks runs the Check method of the hooks that have one (see Hook).
+func (r *Run) checkHooks() error {
+	for _, h := range r.Config.Hooks {
 		if c, ok := h.(interface{ Check(*Run) error }); ok {
 			if err := c.Check(r); err != nil {
 				return err
