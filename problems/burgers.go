@@ -1,6 +1,7 @@
 package problems
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -32,8 +33,9 @@ func init() {
 		// 1.19·10⁻² (4.2·10⁻² with lr 10⁻³ and no weights).
 		Defaults: Defaults{Widths: []int{20, 20, 20}, Activation: annsvd.ActTanh, AdamSteps: 15000, LBFGSIters: 5000,
 			LR: 5e-3, Schedule: "cosine", Weights: map[string]float64{"ic": 10}},
-		New:     Burgers,
+		NewWith: Burgers,
 		Presets: map[string]Defaults{"accurate": BurgersAccurate},
+		Hard:    "u = −sin πx + t·(1−x²)·N(x,t): initial and boundary conditions exact, only the PDE loss",
 	})
 }
 
@@ -86,10 +88,16 @@ func BurgersPoints(seed uint64) (domain, boundary, initial [][]float64, err erro
 	return domain, boundary, initial, nil
 }
 
-// Burgers builds the Burgers 1-D problem with ν = 0.01/π.
-func Burgers() (*annsvd.Problem, error) {
+// Burgers builds the Burgers 1-D problem with ν = 0.01/π. With opts.Hard the trial
+// solution u = −sin πx + t·(1−x²)·N(x,t) satisfies the initial and boundary conditions
+// exactly and only the PDE term remains (its points are still the interior, boundary
+// and initial points of BurgersPoints).
+func Burgers(opts Options) (*annsvd.Problem, error) {
+	if opts.Dim != 0 {
+		return nil, fmt.Errorf("problems: burgers has a fixed dimension: option dim %d not accepted", opts.Dim)
+	}
 	nu := ref.BurgersNu
-	return &annsvd.Problem{
+	p := &annsvd.Problem{
 		Name:     "burgers",
 		Equation: registry["burgers"].Equation,
 		Coords:   []string{"x", "t"},
@@ -99,7 +107,7 @@ func Burgers() (*annsvd.Problem, error) {
 				return nil, err
 			}
 			all := append(append(append([][]float64{}, bc...), ic...), dom...)
-			return []annsvd.Term{
+			terms := []annsvd.Term{
 				{Name: "pde", Points: all, Derivs: annsvd.Derivs{First: []int{0, 1}, Second: []int{0}},
 					Sample: annsvd.BoxSampler([]float64{-1, 0}, []float64{1, BurgersTMax}),
 					Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node {
@@ -109,10 +117,22 @@ func Burgers() (*annsvd.Problem, error) {
 				{Name: "ic", Points: ic, Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node {
 					return Add(u.V, Sin(MulScalar(x[0], math.Pi)))
 				}},
-			}, nil
+			}
+			if opts.Hard {
+				terms = terms[:1]
+			}
+			return terms, nil
 		},
 		Reference: burgersReference,
-	}, nil
+	}
+	if opts.Hard {
+		p.Transform = func(x []annsvd.Jet, n annsvd.Jet) annsvd.Jet {
+			a := x[0].Scale(math.Pi).Sin().Scale(-1)
+			b := x[1].Mul(x[0].Mul(x[0]).Scale(-1).AddConst(1))
+			return a.Add(b.Mul(n))
+		}
+	}
+	return p, nil
 }
 
 func burgersReference() (*annsvd.EvalSet, error) {

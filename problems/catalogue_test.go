@@ -200,6 +200,46 @@ func TestAllenCahnConstraintAndPeriodicity(t *testing.T) {
 	}
 }
 
+// TestBurgersHardConstraint: the hard-constraint trial solution meets the soft
+// variant's boundary and initial conditions exactly whatever N, leaves only the PDE
+// term, and problems without such a variant refuse the option.
+func TestBurgersHardConstraint(t *testing.T) {
+	e, err := problems.Get("burgers")
+	require.NoError(t, err)
+	hard, err := e.Build(problems.Options{Hard: true})
+	require.NoError(t, err)
+	soft, err := e.Build(problems.Options{})
+	require.NoError(t, err)
+	require.Nil(t, soft.Transform)
+	terms, err := hard.Terms(1)
+	require.NoError(t, err)
+	require.Len(t, terms, 1)
+	require.Equal(t, "pde", terms[0].Name)
+	softTerms, err := soft.Terms(1)
+	require.NoError(t, err)
+	require.Equal(t, softTerms[0].Points, terms[0].Points)
+	n := func(x []annsvd.Jet) annsvd.Jet { return x[0].Mul(x[1]).AddConst(0.7).Sin() }
+	u := func(x []annsvd.Jet) annsvd.Jet { return hard.Transform(x, n(x)) }
+	for ti, name := range []string{"bc", "ic"} {
+		require.Equal(t, name, softTerms[ti+1].Name)
+		require.Less(t, maxAbs(residualOf(t, soft, ti+1, u)), 1e-12, name)
+	}
+	// Without the trial solution the same N violates both conditions.
+	require.Greater(t, maxAbs(residualOf(t, soft, 2, n)), 0.1)
+	// The PDE residual is evaluated on the trial solution: N = 0 gives u = −sin πx and
+	// u_t + u·u_x − ν·u_xx = π sin πx cos πx − νπ² sin πx.
+	zero := func(x []annsvd.Jet) annsvd.Jet { return hard.Transform(x, annsvd.ConstJet(ZerosLike(x[0].V), 2)) }
+	res := residualOf(t, hard, 0, zero)
+	for i, pt := range terms[0].Points[:50] {
+		s, c := math.Sin(math.Pi*pt[0]), math.Cos(math.Pi*pt[0])
+		require.InDelta(t, math.Pi*s*c-ref.BurgersNu*math.Pi*math.Pi*s, res[i], 1e-12)
+	}
+	h, err := problems.Get("heat")
+	require.NoError(t, err)
+	_, err = h.Build(problems.Options{Hard: true})
+	require.ErrorContains(t, err, "heat has no hard-constraint variant")
+}
+
 func TestSeededSamplingDiffers(t *testing.T) {
 	for _, name := range []string{"heat", "helmholtz", "allen-cahn", "poisson-nd"} {
 		p, err := problems.New(name)
@@ -229,15 +269,19 @@ func TestTrainingLowersError(t *testing.T) {
 		steps  int
 		lr     float64
 		factor float64
+		hard   bool
 	}{
-		{"heat", []int{16, 16}, annsvd.ActTanh, 300, 5e-3, 0.5},
-		{"helmholtz", []int{16, 16}, annsvd.ActSine, 300, 5e-3, 0.5},
-		{"poisson-nd", []int{16, 16}, annsvd.ActTanh, 200, 1e-2, 0.5},
-		{"allen-cahn", []int{16, 16}, annsvd.ActTanh, 150, 5e-3, 0.9},
+		{"heat", []int{16, 16}, annsvd.ActTanh, 300, 5e-3, 0.5, false},
+		{"helmholtz", []int{16, 16}, annsvd.ActSine, 300, 5e-3, 0.5, false},
+		{"poisson-nd", []int{16, 16}, annsvd.ActTanh, 200, 1e-2, 0.5, false},
+		{"allen-cahn", []int{16, 16}, annsvd.ActTanh, 150, 5e-3, 0.9, false},
+		{"burgers", []int{16, 16}, annsvd.ActTanh, 200, 5e-3, 0.8, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			p, err := problems.New(c.name)
+			e, err := problems.Get(c.name)
+			require.NoError(t, err)
+			p, err := e.Build(problems.Options{Hard: c.hard})
 			require.NoError(t, err)
 			net := annsvd.Config{Widths: c.widths, Activation: c.act}
 			r, err := solve.NewRun(b, p, net, solve.Config{LR: c.lr, Seed: 1})

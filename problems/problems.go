@@ -39,6 +39,9 @@ type Defaults struct {
 	Fourier annsvd.Fourier
 	// RAD, when its Period is > 0, turns on residual-based adaptive sampling.
 	RAD solve.RADConfig
+	// Hard builds the problem with its hard-constraint trial solution (Options.Hard;
+	// problems whose Entry.Hard is set).
+	Hard bool
 	// Note says what a preset is for and what it reached (for listings).
 	Note string
 }
@@ -53,6 +56,10 @@ type Options struct {
 	Widths []int
 	// MaxMemory bounds that estimate in bytes (0: DefaultMaxMemory).
 	MaxMemory int64
+	// Hard imposes the initial and boundary conditions exactly through a trial
+	// solution u = A + B·N (their loss terms are then dropped); only problems whose
+	// Entry.Hard is set accept it.
+	Hard bool
 }
 
 // DefaultMaxMemory is the default bound on a problem's estimated training memory
@@ -74,11 +81,17 @@ type Entry struct {
 	// Presets are named alternatives to Defaults (e.g. "accurate"); a preset replaces
 	// the defaults wholesale and command-line flags still override it.
 	Presets map[string]Defaults
+	// Hard describes the hard-constraint variant (Options.Hard), e.g. its trial
+	// solution; empty when the problem has none.
+	Hard string
 }
 
 // Build constructs the problem with opts: through NewWith when the entry takes
 // options, else through New (then only the zero Dim is accepted).
 func (e Entry) Build(opts Options) (*annsvd.Problem, error) {
+	if opts.Hard && e.Hard == "" {
+		return nil, fmt.Errorf("problems: %s has no hard-constraint variant (option hard)", e.Name)
+	}
 	if e.NewWith != nil {
 		return e.NewWith(opts)
 	}

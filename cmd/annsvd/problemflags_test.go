@@ -47,6 +47,7 @@ func TestProblemFlagsBadInput(t *testing.T) {
 		{[]string{"-problem", "heat", "-fourier", "8", "-fourier-sigma", "-1"}, "σ=-1"},
 		{[]string{"-problem", "heat", "-fourier-sigma", "2"}, "-fourier-sigma needs -fourier"},
 		{[]string{"-problem", "heat", "-svd-product", "both"}, `product order "both"`},
+		{[]string{"-problem", "heat", "-hard"}, "heat has no hard-constraint variant"},
 	}
 	for _, c := range cases {
 		code, _, stderr := cliRun(append(append([]string{}, base...), c.args...)...)
@@ -79,4 +80,13 @@ func TestEveryProblemTrainsFromCLI(t *testing.T) {
 		require.Contains(t, out, name)
 	}
 	require.Contains(t, out, "preset accurate")
+	require.Contains(t, out, "-hard: u = −sin πx + t·(1−x²)·N(x,t)")
+	// burgers -hard drops the default weight of the initial-condition term it imposes
+	// exactly; a weight the user names for it is an error.
+	hard := []string{"train", "-problem", "burgers", "-hard", "-widths", "4,4", "-adam", "2", "-lbfgs", "1", "-quiet"}
+	code, _, stderr = cliRun(hard...)
+	require.Equal(t, 0, code, stderr)
+	code, _, stderr = cliRun(append(hard, "-weights", "ic=3")...)
+	require.NotEqual(t, 0, code)
+	require.Contains(t, stderr, `unknown term "ic"`)
 }

@@ -20,6 +20,9 @@ func runProblems(args []string, stdout, stderr io.Writer) error {
 		e, _ := problems.Get(name)
 		d := e.Defaults
 		fmt.Fprintf(stdout, "%s\n  %s\n  %s\n  defaults: %s\n", e.Name, e.Equation, e.About, describeDefaults(d))
+		if e.Hard != "" {
+			fmt.Fprintf(stdout, "  -hard: %s\n", e.Hard)
+		}
 		for _, pn := range slices.Sorted(maps.Keys(e.Presets)) {
 			fmt.Fprintf(stdout, "  preset %s: %s\n", pn, describeDefaults(e.Presets[pn]))
 			if n := e.Presets[pn].Note; n != "" {
@@ -40,6 +43,9 @@ func describeDefaults(d problems.Defaults) string {
 	s += fmt.Sprintf("), L-BFGS %d iterations", d.LBFGSIters)
 	if d.Float64 {
 		s += ", float64"
+	}
+	if d.Hard {
+		s += ", hard constraint"
 	}
 	if len(d.Weights) > 0 {
 		var w []string

@@ -207,8 +207,27 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 		fourier.Sigma = f.fourierSigma
 	}
 	j.net = annsvd.Config{Widths: widths, Activation: act, Outputs: 1, SVD: svd, Product: product, Fourier: fourier}
-	if j.problem, err = entry.Build(problems.Options{Dim: f.px.dim, Widths: widths}); err != nil {
+	hard := d.Hard
+	if f.isSet("hard") {
+		hard = f.px.hard
+	}
+	if j.problem, err = entry.Build(problems.Options{Dim: f.px.dim, Widths: widths, Hard: hard}); err != nil {
 		return nil, usageError{err}
+	}
+	if hard && !f.isSet("weights") && len(j.train.Weights) > 0 {
+		// The preset's weights of the condition terms the trial solution imposes exactly
+		// have no term left to weigh.
+		terms, err := j.problem.Terms(j.train.Seed)
+		if err != nil {
+			return nil, err
+		}
+		w := map[string]float64{}
+		for _, t := range terms {
+			if v, ok := j.train.Weights[t.Name]; ok {
+				w[t.Name] = v
+			}
+		}
+		j.train.Weights = w
 	}
 	// Build the network once to validate ranks/thresholds against the actual layers.
 	if _, err := solve.CheckNetwork(j.problem, j.net, j.train); err != nil {

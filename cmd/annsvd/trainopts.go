@@ -17,11 +17,13 @@ type problemFlags struct {
 	preset, schedule, weights string
 	dim, resample, adaptive   int
 	adaptiveAlpha             float64
+	hard                      bool
 	rad                       solve.RADConfig
 }
 
 func (p *problemFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.preset, "preset", "", "problem preset replacing its defaults, e.g. accurate (see 'annsvd problems'); flags still override it")
+	fs.BoolVar(&p.hard, "hard", false, "impose the initial/boundary conditions exactly by the problem's trial solution and train on the PDE loss only (problems that have one, see 'annsvd problems'; default: the preset's)")
 	fs.IntVar(&p.dim, "dim", 0, "dimension d ≥ 1 of dimension-generic problems (poisson-nd; default 5)")
 	fs.StringVar(&p.schedule, "schedule", "", "learning-rate schedule: "+solve.ScheduleSyntax+" (default: the preset's)")
 	fs.StringVar(&p.weights, "weights", "", "loss weights by term, e.g. bc=10,ic=10 (each finite ≥ 0; default: the preset's)")
