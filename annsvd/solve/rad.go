@@ -86,6 +86,9 @@ type RADEvent struct {
 	// MeanAbsRes and MaxAbsRes are the candidate pool's mean and max |r|.
 	MeanAbsRes float64 `json:"mean_abs_res"`
 	MaxAbsRes  float64 `json:"max_abs_res"`
+	// Error is the error against the problem's reference just before the resampling
+	// (nil when the problem has none): the test-error history of RAD rounds.
+	Error *annsvd.Metrics `json:"error,omitempty"`
 }
 
 // RAD is the hook of residual-based adaptive sampling: every Period Adam steps, for each
@@ -179,6 +182,14 @@ func (h *RAD) Resample(r *Run, step int) error {
 			return err
 		}
 	}
+	var m *annsvd.Metrics
+	if r.Problem.Reference != nil {
+		e, _, _, err := r.Evaluate()
+		if err != nil {
+			return err
+		}
+		m = &e
+	}
 	rng := rand.New(rand.NewPCG(r.Config.Seed, uint64(step)^0x7ad5a3b1))
 	for _, i := range h.idx {
 		t := r.Terms[i]
@@ -194,7 +205,7 @@ func (h *RAD) Resample(r *Run, step int) error {
 			return err
 		}
 		chosen, ev := radSelect(rng, cand, res, n-keep, h.K, h.C)
-		ev.Step, ev.Term = step, t.Name
+		ev.Step, ev.Term, ev.Error = step, t.Name, m
 		kept := slices.Clone(t.Points)
 		rng.Shuffle(len(kept), func(a, b int) { kept[a], kept[b] = kept[b], kept[a] })
 		pts := append(kept[:keep:keep], chosen...)

@@ -74,6 +74,13 @@ func TestRADHook(t *testing.T) {
 	require.Len(t, h.Events, 2)
 	require.Equal(t, 2, h.Events[0].Step)
 	require.Equal(t, "pde", h.Events[0].Term)
+	// Each event carries the error against the reference when it resampled; the last
+	// one (after step 4) is the model's current error.
+	require.NotNil(t, h.Events[1].Error)
+	m, _, _, err := r.Evaluate()
+	require.NoError(t, err)
+	require.Equal(t, m, *h.Events[1].Error)
+	require.NotEqual(t, h.Events[0].Error.RelL2, h.Events[1].Error.RelL2)
 	after := r.Terms[0].Points
 	require.Len(t, after, 64)
 	kept, far := 0, 0

@@ -237,7 +237,7 @@ func TestStopInterrupts(t *testing.T) {
 func TestBurgersSameSeedSameHistory(t *testing.T) {
 	b := engine.MustDefault()
 	hist := func(seed uint64) solve.History {
-		p, err := problems.Burgers()
+		p, err := problems.Burgers(problems.Options{})
 		require.NoError(t, err)
 		r, err := solve.NewRun(b, p, annsvd.Config{Widths: []int{20, 20, 20}, SVD: annsvd.DefaultSVD(annsvd.LayerSpec{Mode: annsvd.Compact, Rank: 8})},
 			solve.Config{Seed: seed, LogEvery: 1})
