@@ -81,6 +81,7 @@ func TestEveryProblemTrainsFromCLI(t *testing.T) {
 	}
 	require.Contains(t, out, "preset accurate")
 	require.Contains(t, out, "-hard: u = −sin πx + t·(1−x²)·N(x,t)")
+	require.Contains(t, out, "float64, hard constraint, RAD between L-BFGS rounds")
 	// burgers -hard drops the default weight of the initial-condition term it imposes
 	// exactly; a weight the user names for it is an error.
 	hard := []string{"train", "-problem", "burgers", "-hard", "-widths", "4,4", "-adam", "2", "-lbfgs", "1", "-quiet"}
