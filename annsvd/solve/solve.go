@@ -187,6 +187,7 @@ type Run struct {
 	lossExec  *context.Exec
 	predExec  *context.Exec
 	resExec   map[int]*context.Exec
+	ref       *annsvd.EvalSet // the problem's reference set, built once by Evaluate
 	start     time.Time
 	// AdamStepTimes are the wall times of each Adam step (first one includes compilation).
 	AdamStepTimes []time.Duration
@@ -622,15 +623,20 @@ func (r *Run) Predict(points [][]float64) ([]float64, error) {
 	return annsvd.TensorFloat64s(outs[0]), nil
 }
 
-// Evaluate predicts on the problem's reference set and returns the error metrics.
+// Evaluate predicts on the problem's reference set and returns the error metrics. The
+// reference set is built on the first call and reused (RAD evaluates every round).
 func (r *Run) Evaluate() (annsvd.Metrics, *annsvd.EvalSet, []float64, error) {
 	if r.Problem.Reference == nil {
 		return annsvd.Metrics{}, nil, nil, fmt.Errorf("solve: problem %s has no reference", r.Problem.Name)
 	}
-	ref, err := r.Problem.Reference()
-	if err != nil {
-		return annsvd.Metrics{}, nil, nil, err
+	if r.ref == nil {
+		ref, err := r.Problem.Reference()
+		if err != nil {
+			return annsvd.Metrics{}, nil, nil, err
+		}
+		r.ref = ref
 	}
+	ref := r.ref
 	pred, err := r.Predict(ref.Points)
 	if err != nil {
 		return annsvd.Metrics{}, nil, nil, err
