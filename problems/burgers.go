@@ -1,7 +1,6 @@
 package problems
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 
@@ -94,8 +93,8 @@ func BurgersPoints(seed uint64) (domain, boundary, initial [][]float64, err erro
 // exactly and only the PDE term remains (its points are still the interior, boundary
 // and initial points of BurgersPoints).
 func Burgers(opts Options) (*annsvd.Problem, error) {
-	if opts.Dim != 0 {
-		return nil, fmt.Errorf("problems: burgers has a fixed dimension: option dim %d not accepted", opts.Dim)
+	if err := fixedDim("burgers", opts); err != nil {
+		return nil, err
 	}
 	nu := ref.BurgersNu
 	p := &annsvd.Problem{

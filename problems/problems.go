@@ -95,10 +95,18 @@ func (e Entry) Build(opts Options) (*annsvd.Problem, error) {
 	if e.NewWith != nil {
 		return e.NewWith(opts)
 	}
-	if opts.Dim != 0 {
-		return nil, fmt.Errorf("problems: %s has a fixed dimension: option dim %d not accepted", e.Name, opts.Dim)
+	if err := fixedDim(e.Name, opts); err != nil {
+		return nil, err
 	}
 	return e.New()
+}
+
+// fixedDim rejects the dimension option for a problem of fixed dimension.
+func fixedDim(name string, opts Options) error {
+	if opts.Dim != 0 {
+		return fmt.Errorf("problems: %s has a fixed dimension: option dim %d not accepted", name, opts.Dim)
+	}
+	return nil
 }
 
 // Preset returns the named preset's defaults; "" or "default" is Defaults.

@@ -28,6 +28,7 @@ func TestProblemFlagsBadInput(t *testing.T) {
 		{[]string{"-problem", "poisson-nd", "-dim", "900"}, "dimension 900"},
 		{[]string{"-problem", "poisson-nd", "-dim", "200", "-widths", "9000,9000"}, "dimension 200 with widths [9000 9000]"},
 		{[]string{"-problem", "heat", "-dim", "3"}, "option dim 3"},
+		{[]string{"-problem", "burgers", "-dim", "3"}, "burgers has a fixed dimension: option dim 3"},
 		{[]string{"-problem", "heat", "-resample", "0"}, "resampling period 0"},
 		{[]string{"-problem", "heat", "-resample", "-2"}, "resampling period -2"},
 		{[]string{"-problem", "heat", "-adaptive", "0"}, "-adaptive 0"},
