@@ -33,6 +33,7 @@ func init() {
 		Defaults: Defaults{Widths: []int{20, 20, 20}, Activation: annsvd.ActTanh, AdamSteps: 15000, LBFGSIters: 5000,
 			LR: 5e-3, Schedule: "cosine", Weights: map[string]float64{"ic": 10}},
 		NewWith: Burgers,
+		Points:  BurgersDomainPoints,
 		Presets: map[string]Defaults{"accurate": BurgersAccurate},
 		Hard:    "u = −sin πx + t·(1−x²)·N(x,t): initial and boundary conditions exact, only the PDE loss",
 	})
@@ -55,10 +56,11 @@ var BurgersAccurate = Defaults{
 		"the 5e-4 target is not reached (round-to-round error 5.4e-4 … 1.1e-3 after round 16)",
 }
 
-// BurgersPoints samples the DeepXDE-style point sets: interior (Hammersley over
-// [−1,1]×[0,0.99]), boundary (x = ±1 at random, t Hammersley) and initial (t = 0).
-func BurgersPoints(seed uint64) (domain, boundary, initial [][]float64, err error) {
-	h, err := sampling.Hammersley(BurgersDomainPoints, 2)
+// BurgersPoints samples the DeepXDE-style point sets: nDomain interior points
+// (Hammersley over [−1,1]×[0,0.99]; DeepXDE's example has BurgersDomainPoints),
+// boundary (x = ±1 at random, t Hammersley) and initial (t = 0).
+func BurgersPoints(seed uint64, nDomain int) (domain, boundary, initial [][]float64, err error) {
+	h, err := sampling.Hammersley(nDomain, 2)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -97,12 +99,16 @@ func Burgers(opts Options) (*annsvd.Problem, error) {
 		return nil, err
 	}
 	nu := ref.BurgersNu
+	nDomain := opts.Points
+	if nDomain == 0 {
+		nDomain = BurgersDomainPoints
+	}
 	p := &annsvd.Problem{
 		Name:     "burgers",
 		Equation: registry["burgers"].Equation,
 		Coords:   []string{"x", "t"},
 		Terms: func(seed uint64) ([]annsvd.Term, error) {
-			dom, bc, ic, err := BurgersPoints(seed)
+			dom, bc, ic, err := BurgersPoints(seed, nDomain)
 			if err != nil {
 				return nil, err
 			}

@@ -1,6 +1,7 @@
 package problems_test
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"testing"
@@ -238,6 +239,40 @@ func TestBurgersHardConstraint(t *testing.T) {
 	require.NoError(t, err)
 	_, err = h.Build(problems.Options{Hard: true})
 	require.ErrorContains(t, err, "heat has no hard-constraint variant")
+}
+
+// TestBurgersPoints: Options.Points sets the interior point count (inside the
+// domain; boundary and initial points unchanged), and is refused out of range or by a
+// problem with a fixed point set.
+func TestBurgersPoints(t *testing.T) {
+	e, err := problems.Get("burgers")
+	require.NoError(t, err)
+	require.Equal(t, problems.BurgersDomainPoints, e.Points)
+	for _, n := range []int{0, 1, 5000} {
+		p, err := e.Build(problems.Options{Points: n})
+		require.NoError(t, err)
+		terms, err := p.Terms(1)
+		require.NoError(t, err)
+		want := n
+		if n == 0 {
+			want = problems.BurgersDomainPoints
+		}
+		extra := problems.BurgersBoundaryPoints + problems.BurgersInitialPoints
+		require.Len(t, terms[0].Points, want+extra, "points %d", n)
+		require.Len(t, terms[1].Points, problems.BurgersBoundaryPoints)
+		require.Len(t, terms[2].Points, problems.BurgersInitialPoints)
+		for _, pt := range terms[0].Points[extra:] {
+			require.True(t, pt[0] > -1 && pt[0] < 1 && pt[1] >= 0 && pt[1] < problems.BurgersTMax, "%v", pt)
+		}
+	}
+	for _, n := range []int{-1, problems.MaxPoints + 1} {
+		_, err := e.Build(problems.Options{Points: n})
+		require.ErrorContains(t, err, fmt.Sprintf("burgers interior points %d out of range [1, %d]", n, problems.MaxPoints))
+	}
+	h, err := problems.Get("heat")
+	require.NoError(t, err)
+	_, err = h.Build(problems.Options{Points: 10})
+	require.ErrorContains(t, err, "heat has a fixed point set: option points 10 not accepted")
 }
 
 func TestSeededSamplingDiffers(t *testing.T) {

@@ -42,6 +42,9 @@ type Defaults struct {
 	// Hard builds the problem with its hard-constraint trial solution (Options.Hard;
 	// problems whose Entry.Hard is set).
 	Hard bool
+	// Points is the number of interior collocation points (Options.Points; problems
+	// whose Entry.Points is set; 0: the entry's default).
+	Points int
 	// Note says what a preset is for and what it reached (for listings).
 	Note string
 }
@@ -60,7 +63,14 @@ type Options struct {
 	// solution u = A + B·N (their loss terms are then dropped); only problems whose
 	// Entry.Hard is set accept it.
 	Hard bool
+	// Points is the number of interior collocation points (PDE residual) of problems
+	// whose Entry.Points is set, at most MaxPoints (0: Entry.Points).
+	Points int
 }
+
+// MaxPoints bounds Options.Points (2²² interior points, ≈ 64 MiB of float64
+// coordinates per dimension before any activations).
+const MaxPoints = 1 << 22
 
 // DefaultMaxMemory is the default bound on a problem's estimated training memory
 // (8 GiB).
@@ -84,6 +94,9 @@ type Entry struct {
 	// Hard describes the hard-constraint variant (Options.Hard), e.g. its trial
 	// solution; empty when the problem has none.
 	Hard string
+	// Points is the default number of interior collocation points of problems that
+	// accept Options.Points; 0 when the point set is fixed.
+	Points int
 }
 
 // Build constructs the problem with opts: through NewWith when the entry takes
@@ -91,6 +104,14 @@ type Entry struct {
 func (e Entry) Build(opts Options) (*annsvd.Problem, error) {
 	if opts.Hard && e.Hard == "" {
 		return nil, fmt.Errorf("problems: %s has no hard-constraint variant (option hard)", e.Name)
+	}
+	if opts.Points != 0 {
+		if e.Points == 0 {
+			return nil, fmt.Errorf("problems: %s has a fixed point set: option points %d not accepted", e.Name, opts.Points)
+		}
+		if opts.Points < 1 || opts.Points > MaxPoints {
+			return nil, fmt.Errorf("problems: %s interior points %d out of range [1, %d]", e.Name, opts.Points, MaxPoints)
+		}
 	}
 	if e.NewWith != nil {
 		return e.NewWith(opts)

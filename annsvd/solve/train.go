@@ -25,6 +25,9 @@ type Result struct {
 	History  History        `json:"history"`
 	Timing   Timing         `json:"timing"`
 	LBFGS    *LBFGSReport   `json:"lbfgs,omitempty"`
+	// Points is the number of points of each loss term (after any resampling: the
+	// counts do not change).
+	Points map[string]int `json:"points"`
 	// Sigma holds the singular values of each SVD layer's U·diag(s)·Vᵀ at the end,
 	// keyed by layer name.
 	Sigma map[string][]float64 `json:"sigma,omitempty"`
@@ -91,6 +94,10 @@ func (r *Run) Report() *Result {
 		Network: NetworkReport{Inputs: r.Net.Inputs, Widths: r.Net.Widths, Outputs: r.Net.Outputs,
 			Activation: r.Net.Activation.String(), Layers: r.Net.Layers, Params: r.Net.Params(), MAdds: r.Net.MAdds()},
 		History: r.History, Step: r.Step, ResumedFrom: r.ResumedFrom, Rollbacks: r.Rollbacks, Interrupted: r.stopped,
+		Points: map[string]int{},
+	}
+	for _, t := range r.Terms {
+		res.Points[t.Name] = len(t.Points)
 	}
 	steps := r.AdamStepTimes
 	if len(steps) > 1 {

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -49,6 +51,10 @@ func TestProblemFlagsBadInput(t *testing.T) {
 		{[]string{"-problem", "heat", "-fourier-sigma", "2"}, "-fourier-sigma needs -fourier"},
 		{[]string{"-problem", "heat", "-svd-product", "both"}, `product order "both"`},
 		{[]string{"-problem", "heat", "-hard"}, "heat has no hard-constraint variant"},
+		{[]string{"-problem", "burgers", "-points", "0"}, "-points 0 out of range [1, 4194304]"},
+		{[]string{"-problem", "burgers", "-points", "-5"}, "-points -5 out of range"},
+		{[]string{"-problem", "burgers", "-points", "5000000"}, "-points 5000000 out of range"},
+		{[]string{"-problem", "heat", "-points", "100"}, "heat has a fixed point set: option points 100"},
 	}
 	for _, c := range cases {
 		code, _, stderr := cliRun(append(append([]string{}, base...), c.args...)...)
@@ -91,4 +97,13 @@ func TestEveryProblemTrainsFromCLI(t *testing.T) {
 	code, _, stderr = cliRun(append(hard, "-weights", "ic=3")...)
 	require.NotEqual(t, 0, code)
 	require.Contains(t, stderr, `unknown term "ic"`)
+	// -points sets burgers' interior point count (the hard variant's PDE term holds
+	// the 80 boundary and 160 initial points too).
+	require.Contains(t, out, "-points: 2540 interior collocation points by default")
+	dir := t.TempDir()
+	code, _, stderr = cliRun(append(hard, "-points", "300", "-out", dir)...)
+	require.Equal(t, 0, code, stderr)
+	res, err := os.ReadFile(filepath.Join(dir, "result.json"))
+	require.NoError(t, err)
+	require.Contains(t, string(res), `"pde": 540`)
 }

@@ -20,6 +20,9 @@ func runProblems(args []string, stdout, stderr io.Writer) error {
 		e, _ := problems.Get(name)
 		d := e.Defaults
 		fmt.Fprintf(stdout, "%s\n  %s\n  %s\n  defaults: %s\n", e.Name, e.Equation, e.About, describeDefaults(d))
+		if e.Points > 0 {
+			fmt.Fprintf(stdout, "  -points: %d interior collocation points by default\n", e.Points)
+		}
 		if e.Hard != "" {
 			fmt.Fprintf(stdout, "  -hard: %s\n", e.Hard)
 		}
@@ -46,6 +49,9 @@ func describeDefaults(d problems.Defaults) string {
 	}
 	if d.Hard {
 		s += ", hard constraint"
+	}
+	if d.Points > 0 {
+		s += fmt.Sprintf(", %d interior points", d.Points)
 	}
 	if len(d.Weights) > 0 {
 		var w []string

@@ -211,7 +211,11 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 	if f.isSet("hard") {
 		hard = f.px.hard
 	}
-	if j.problem, err = entry.Build(problems.Options{Dim: f.px.dim, Widths: widths, Hard: hard}); err != nil {
+	points := d.Points
+	if f.isSet("points") {
+		points = f.px.points
+	}
+	if j.problem, err = entry.Build(problems.Options{Dim: f.px.dim, Widths: widths, Hard: hard, Points: points}); err != nil {
 		return nil, usageError{err}
 	}
 	if hard && !f.isSet("weights") && len(j.train.Weights) > 0 {

@@ -15,7 +15,8 @@ import (
 // features (schedules, adaptive weights, resampling, term weights).
 type problemFlags struct {
 	preset, schedule, weights string
-	dim, resample, adaptive   int
+	dim, points               int
+	resample, adaptive        int
 	adaptiveAlpha             float64
 	hard                      bool
 	rad                       solve.RADConfig
@@ -25,6 +26,7 @@ func (p *problemFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&p.preset, "preset", "", "problem preset replacing its defaults, e.g. accurate (see 'annsvd problems'); flags still override it")
 	fs.BoolVar(&p.hard, "hard", false, "impose the initial/boundary conditions exactly by the problem's trial solution and train on the PDE loss only (problems that have one, see 'annsvd problems'; default: the preset's)")
 	fs.IntVar(&p.dim, "dim", 0, "dimension d ≥ 1 of dimension-generic problems (poisson-nd; default 5)")
+	fs.IntVar(&p.points, "points", 0, "interior collocation points ≥ 1 of problems that take it (burgers; default: the preset's, see 'annsvd problems')")
 	fs.StringVar(&p.schedule, "schedule", "", "learning-rate schedule: "+solve.ScheduleSyntax+" (default: the preset's)")
 	fs.StringVar(&p.weights, "weights", "", "loss weights by term, e.g. bc=10,ic=10 (each finite ≥ 0; default: the preset's)")
 	fs.IntVar(&p.adaptive, "adaptive", 0, "adapt the loss weights by gradient-norm balancing every N ≥ 1 Adam steps (0: off)")
@@ -68,6 +70,9 @@ func parseWeights(s string) (map[string]float64, error) {
 func (p *problemFlags) apply(f *trainFlags, d problems.Defaults, cfg *solve.Config) error {
 	if p.dim < 0 || (f.isSet("dim") && p.dim < 1) {
 		return usageError{fmt.Errorf("-dim %d out of range: need ≥ 1", p.dim)}
+	}
+	if f.isSet("points") && (p.points < 1 || p.points > problems.MaxPoints) {
+		return usageError{fmt.Errorf("-points %d out of range [1, %d]", p.points, problems.MaxPoints)}
 	}
 	cfg.Weights = d.Weights
 	if p.weights != "" {
