@@ -23,7 +23,7 @@ func init() {
 	Register(Entry{
 		Name:     "burgers",
 		Equation: "u_t + u·u_x − (0.01/π)·u_xx = 0, x∈[−1,1], t∈[0,0.99], u(x,0) = −sin πx, u(±1,t) = 0",
-		About: "Burgers 1-D (DeepXDE's example): soft boundary and initial losses; 2540 Hammersley interior + " +
+		About: "Burgers 1-D (DeepXDE's example): soft boundary and initial losses; 2540 Hammersley interior (-points) + " +
 			"80 boundary + 160 initial points (PDE residual on all of them); reference by Cole–Hopf with " +
 			"Gauss–Hermite quadrature on DeepXDE's 256×100 grid; metric relative L2",
 		// lr 5·10⁻³ with cosine decay and initial-condition weight 10: with the short
