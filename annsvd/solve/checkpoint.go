@@ -47,7 +47,8 @@ const (
 
 // Checkpointer is a Hook that saves a checkpoint of the run every Every Adam steps
 // into Dir (created if missing), keeping the Keep most recent ones (default
-// DefaultKeep). Call Save for a final checkpoint (e.g. when training is interrupted).
+// DefaultKeep); with Every > 0 it also saves after each RAD resampling between L-BFGS
+// rounds. Call Save for a final checkpoint (e.g. when training is interrupted).
 type Checkpointer struct {
 	// Dir is the directory holding the ckpt-<step> directories.
 	Dir string
@@ -128,7 +129,24 @@ type checkpointState struct {
 	Training  Config          `json:"training"`
 	History   History         `json:"history"`
 	Variables []checkpointVar `json:"variables"`
+	// LBFGSDone counts the L-BFGS iterations done and RoundDone those of the current
+	// L-BFGS round (RAD between rounds; 0 right after a resampling).
+	LBFGSDone int `json:"lbfgs_iterations_done,omitempty"`
+	RoundDone int `json:"lbfgs_round_done,omitempty"`
+	// Points lists the saved point sets of the terms that can be resampled (arrays
+	// "points/<term>" of shape [n, coords]), so that a resumed run trains on the
+	// points the checkpointed one had; RAD holds the resampling events so far.
+	Points []checkpointPoints `json:"points,omitempty"`
+	RAD    []RADEvent         `json:"rad,omitempty"`
 }
+
+type checkpointPoints struct {
+	Term string `json:"term"`
+	Key  string `json:"key"`
+}
+
+// pointsKey is the variables.npz key of a term's points.
+func pointsKey(term string) string { return "points/" + term }
 
 func (r *Run) settings() runSettings {
 	s := runSettings{
@@ -238,6 +256,24 @@ func (r *Run) SaveCheckpoint(dir string, keep int) (string, error) {
 	st := checkpointState{Format: checkpointFormat, Step: r.Step, AdamSteps: r.adamDone, LR: r.LR(),
 		Written: time.Now().UTC().Format(time.RFC3339), Settings: r.settings(), Training: r.Config, History: r.History}
 	st.Training.Hooks, st.Training.Progress, st.Training.Stop = nil, nil, nil
+	st.LBFGSDone, st.RoundDone = r.lbfgsDone, r.roundDone
+	dim := len(r.Problem.Coords)
+	for _, t := range r.Terms {
+		if t.Sample == nil || t.Data != nil {
+			continue // fixed points: the problem redraws them from the seed
+		}
+		a := &npy.Array{Shape: []int{len(t.Points), dim}, DType: npy.Float64, Data: make([]float64, 0, len(t.Points)*dim)}
+		for _, p := range t.Points {
+			a.Data = append(a.Data, p...)
+		}
+		arrays[pointsKey(t.Name)] = a
+		st.Points = append(st.Points, checkpointPoints{Term: t.Name, Key: pointsKey(t.Name)})
+	}
+	for _, h := range r.Config.Hooks {
+		if rad, ok := h.(*RAD); ok {
+			st.RAD = append(st.RAD, rad.Events...)
+		}
+	}
 	for v := range r.Ctx.IterVariables() {
 		if !v.HasValue() {
 			continue
@@ -379,6 +415,11 @@ func readCheckpoint(path string) (*loadedCheckpoint, error) {
 	ck.arrays, err = npy.ReadNPZ(filepath.Join(path, ckptVariables))
 	if err != nil {
 		return nil, err
+	}
+	for _, p := range ck.state.Points {
+		if a, ok := ck.arrays[p.Key]; !ok || len(a.Shape) != 2 || a.Len() != len(a.Data) {
+			return nil, fmt.Errorf("%s lacks the points of term %s (or they are not a matrix)", ckptVariables, p.Term)
+		}
 	}
 	for _, v := range ck.state.Variables {
 		a, ok := ck.arrays[v.Key]
@@ -543,6 +584,24 @@ func (r *Run) Restore(dir string) error {
 		return err
 	}
 	// Check everything before changing anything.
+	var points [][][]float64 // by term index; nil: keep the run's
+	for _, cp := range ck.state.Points {
+		i := slices.Index(r.names, cp.Term)
+		if i < 0 || i >= len(r.Terms) {
+			return fmt.Errorf("solve: checkpoint %s has points of term %s, which this run lacks", ck.path, cp.Term)
+		}
+		a := ck.arrays[cp.Key]
+		if a.Shape[0] != len(r.Terms[i].Points) || a.Shape[1] != len(r.Problem.Coords) {
+			return fmt.Errorf("solve: checkpoint %s has %d×%d points for term %s, this run has %d×%d",
+				ck.path, a.Shape[0], a.Shape[1], cp.Term, len(r.Terms[i].Points), len(r.Problem.Coords))
+		}
+		if points == nil {
+			points = make([][][]float64, len(r.Terms))
+		}
+		for k := range a.Shape[0] {
+			points[i] = append(points[i], slices.Clone(a.Data[k*a.Shape[1]:(k+1)*a.Shape[1]]))
+		}
+	}
 	inCkpt := map[string]bool{}
 	for _, cv := range ck.state.Variables {
 		inCkpt[cv.Key] = true
@@ -571,7 +630,24 @@ func (r *Run) Restore(dir string) error {
 		}
 		r.Ctx.InAbsPath(cv.Scope).Checked(false).VariableWithValue(cv.Name, t).SetTrainable(cv.Trainable)
 	}
+	for i, p := range points {
+		if p != nil {
+			if err := r.SetTermPoints(i, p, nil); err != nil {
+				return fmt.Errorf("solve: checkpoint %s: %w", ck.path, err)
+			}
+		}
+	}
+	for _, h := range r.Config.Hooks {
+		if rad, ok := h.(*RAD); ok {
+			rad.Events = slices.Clone(ck.state.RAD)
+			break
+		}
+	}
 	r.Step, r.adamDone, r.History = ck.state.Step, ck.state.AdamSteps, ck.state.History
+	r.lbfgsDone, r.roundDone = ck.state.LBFGSDone, ck.state.RoundDone
+	if r.lbfgsDone == 0 {
+		r.lbfgsDone = r.Step - r.adamDone // checkpoints before the count was saved
+	}
 	if n := len(r.History.WallS); n > 0 {
 		r.start = time.Now().Add(-time.Duration(r.History.WallS[n-1] * float64(time.Second)))
 	}

@@ -214,6 +214,7 @@ func (r *Run) LBFGSWith(iters int, opts LBFGSOptions) (LBFGSReport, error) {
 		}
 	}
 	rep.WallS = time.Since(t0).Seconds()
+	r.lbfgsDone += rep.Iterations
 	if r.stopped {
 		return rep, fmt.Errorf("solve: %w after L-BFGS iteration %d (step %d)", ErrInterrupted, rec.done, r.Step)
 	}

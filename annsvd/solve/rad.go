@@ -268,12 +268,19 @@ func radSelect(rng *rand.Rand, cand [][]float64, res []float64, m int, k, c floa
 
 // lbfgsRounds runs up to iters L-BFGS iterations; with a RAD hook whose LBFGSEvery is
 // set, in rounds of that many iterations with a resampling between rounds (each round
-// restarts L-BFGS on the new points). The reports of the rounds are merged.
+// restarts L-BFGS on the new points). A Checkpointer hook with Every > 0 saves a
+// checkpoint after each resampling (with the new points, so a resumed run continues
+// exactly there); a run resumed inside a round first completes it. The reports of the
+// rounds are merged.
 func (r *Run) lbfgsRounds(iters int) (LBFGSReport, error) {
 	var rad *RAD
+	var ck *Checkpointer
 	for _, h := range r.Config.Hooks {
 		if x, ok := h.(*RAD); ok && x.LBFGSEvery > 0 {
 			rad = x
+		}
+		if x, ok := h.(*Checkpointer); ok && x.Every > 0 {
+			ck = x
 		}
 	}
 	if rad == nil {
@@ -282,12 +289,20 @@ func (r *Run) lbfgsRounds(iters int) (LBFGSReport, error) {
 	var total LBFGSReport
 	rounds := 0
 	for left := iters; left > 0; {
-		if rounds > 0 {
+		if rounds > 0 || r.roundDone >= rad.LBFGSEvery {
 			if err := rad.Resample(r, r.Step); err != nil {
 				return total, err
 			}
+			r.roundDone = 0
+			if ck != nil {
+				if _, err := ck.Save(r); err != nil {
+					return total, err
+				}
+			}
 		}
-		rep, err := r.LBFGS(min(left, rad.LBFGSEvery))
+		n := min(left, rad.LBFGSEvery-r.roundDone)
+		rep, err := r.LBFGS(n)
+		r.roundDone += rep.Iterations
 		if rounds == 0 {
 			total.LossBefore, total.DType = rep.LossBefore, rep.DType
 		}
@@ -299,15 +314,16 @@ func (r *Run) lbfgsRounds(iters int) (LBFGSReport, error) {
 		total.WallS += rep.WallS
 		total.Restarts += rep.Restarts
 		total.Attempts = append(total.Attempts, rep.Attempts...)
-		for _, n := range rep.Notes {
-			if !slices.Contains(total.Notes, n) {
-				total.Notes = append(total.Notes, n)
+		for _, note := range rep.Notes {
+			if !slices.Contains(total.Notes, note) {
+				total.Notes = append(total.Notes, note)
 			}
 		}
 		if err != nil {
 			return total, err
 		}
-		left -= min(left, rad.LBFGSEvery)
+		left -= n
+		r.roundDone = rad.LBFGSEvery // a round that converged early ends too
 		if rep.Iterations == 0 {
 			break // no progress possible (e.g. a zero gradient): do not spin
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/annsvd/annsvd/annsvd"
 	"github.com/annsvd/annsvd/annsvd/engine"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/stretchr/testify/require"
 )
@@ -48,23 +49,7 @@ func TestRADSelectConcentrates(t *testing.T) {
 // where |sin πx| is: the new points keep their count, come from the sampler's box, and
 // the events are reported.
 func TestRADHook(t *testing.T) {
-	pts := annsvd.BoxSampler([]float64{-1}, []float64{1})(rand.New(rand.NewPCG(9, 9)), 64)
-	p := &annsvd.Problem{
-		Name: "poisson1d", Coords: []string{"x"},
-		Reference: func() (*annsvd.EvalSet, error) {
-			return &annsvd.EvalSet{Points: [][]float64{{-0.5}, {0.5}}, U: []float64{-1, 1}}, nil
-		},
-		Terms: func(uint64) ([]annsvd.Term, error) {
-			return []annsvd.Term{
-				{Name: "pde", Points: pts, Derivs: annsvd.Derivs{First: []int{0}, Second: []int{0}},
-					Sample: annsvd.BoxSampler([]float64{-1}, []float64{1}),
-					Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node {
-						return Add(u.DD[0], MulScalar(Sin(MulScalar(x[0], math.Pi)), math.Pi*math.Pi))
-					}},
-				{Name: "bc", Points: [][]float64{{-1}, {1}}, Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node { return u.V }},
-			}, nil
-		},
-	}
+	p := radProblem()
 	h, err := NewRAD(RADConfig{Period: 2, K: 2, C: -1, Keep: 0.25})
 	require.NoError(t, err)
 	r, err := NewRun(engine.MustDefault(), p, annsvd.Config{Widths: []int{8, 8}}, Config{Seed: 1, Hooks: []Hook{h}})
@@ -124,4 +109,78 @@ func TestRADHook(t *testing.T) {
 	h2, _ := NewRAD(RADConfig{Period: 1, Terms: []string{"bc"}})
 	_, err = NewRun(engine.MustDefault(), p, annsvd.Config{Widths: []int{8}}, Config{Seed: 1, Hooks: []Hook{h2}})
 	require.ErrorContains(t, err, `"bc" has no sampler`)
+}
+
+// rad1DPoints are the initial PDE points of radProblem.
+func rad1DPoints() [][]float64 {
+	return annsvd.BoxSampler([]float64{-1}, []float64{1})(rand.New(rand.NewPCG(9, 9)), 64)
+}
+
+// radProblem is −u” = π² sin πx on [−1, 1] with u(±1) = 0 (solution sin πx), its PDE
+// points resampleable.
+func radProblem() *annsvd.Problem {
+	pts := rad1DPoints()
+	return &annsvd.Problem{
+		Name: "poisson1d", Coords: []string{"x"},
+		Reference: func() (*annsvd.EvalSet, error) {
+			return &annsvd.EvalSet{Points: [][]float64{{-0.5}, {0.5}}, U: []float64{-1, 1}}, nil
+		},
+		Terms: func(uint64) ([]annsvd.Term, error) {
+			return []annsvd.Term{
+				{Name: "pde", Points: pts, Derivs: annsvd.Derivs{First: []int{0}, Second: []int{0}},
+					Sample: annsvd.BoxSampler([]float64{-1}, []float64{1}),
+					Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node {
+						return Add(u.DD[0], MulScalar(Sin(MulScalar(x[0], math.Pi)), math.Pi*math.Pi))
+					}},
+				{Name: "bc", Points: [][]float64{{-1}, {1}}, Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node { return u.V }},
+			}, nil
+		},
+	}
+}
+
+// TestRADRoundsCheckpointResume: with RAD between L-BFGS rounds, a Checkpointer saves
+// a checkpoint after each resampling, holding the new points and the events so far; a
+// run resumed from the first of them ends exactly as the uninterrupted one. A
+// checkpoint whose point count differs from the run's is refused.
+func TestRADRoundsCheckpointResume(t *testing.T) {
+	b := engine.MustDefault()
+	net := annsvd.Config{Widths: []int{8, 8}}
+	cfg := func() Config {
+		h, err := NewRAD(RADConfig{Period: 1000, LBFGSEvery: 5})
+		require.NoError(t, err)
+		return Config{Seed: 2, AdamSteps: 3, LBFGSIters: 12, DType: dtypes.Float64, Hooks: []Hook{h}}
+	}
+	dir := t.TempDir()
+	c := cfg()
+	c.Hooks = append(c.Hooks, &Checkpointer{Dir: dir, Every: 1000, Keep: 10})
+	full, _, err := Train(b, radProblem(), net, c)
+	require.NoError(t, err)
+	require.Len(t, full.RAD, 2)
+	paths, err := Checkpoints(dir)
+	require.NoError(t, err)
+	require.Len(t, paths, 2, "one checkpoint after each of the 2 resamplings")
+
+	resumed := cfg()
+	resumed.ResumeFrom = paths[0]
+	res, r, err := Train(b, radProblem(), net, resumed)
+	require.NoError(t, err)
+	require.Equal(t, paths[0], res.ResumedFrom)
+	require.Equal(t, full.Metrics, res.Metrics)
+	require.Equal(t, full.RAD, res.RAD)
+	require.Equal(t, full.Step, res.Step)
+	require.Equal(t, 12, r.lbfgsDone)
+	require.Equal(t, full.LBFGS.Iterations-5, res.LBFGS.Iterations)
+	require.NotEqual(t, rad1DPoints(), r.Terms[0].Points, "the resampled points were restored")
+
+	other := radProblem()
+	terms := other.Terms
+	other.Terms = func(seed uint64) ([]annsvd.Term, error) {
+		ts, err := terms(seed)
+		ts[0].Points = ts[0].Points[:10]
+		return ts, err
+	}
+	bad := cfg()
+	bad.ResumeFrom = paths[0]
+	_, _, err = Train(b, other, net, bad)
+	require.ErrorContains(t, err, "has 64×1 points for term pde, this run has 10×1")
 }

@@ -178,7 +178,10 @@ type Run struct {
 	Rollbacks int
 
 	adamDone int // Adam steps among Step
-	stopped  bool
+	// lbfgsDone counts the L-BFGS iterations done, roundDone those of the current
+	// L-BFGS round (see lbfgsRounds).
+	lbfgsDone, roundDone int
+	stopped              bool
 
 	inputs    []*tensors.Tensor
 	names     []string

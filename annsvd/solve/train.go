@@ -148,7 +148,7 @@ func Train(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Conf
 	t0 := time.Now()
 	err = r.AdamSteps(max(0, r.Config.AdamSteps-r.adamDone))
 	var rep LBFGSReport
-	lbfgsLeft := max(0, r.Config.LBFGSIters-(r.Step-r.adamDone))
+	lbfgsLeft := max(0, r.Config.LBFGSIters-r.lbfgsDone)
 	if err == nil && lbfgsLeft > 0 {
 		rep, err = r.lbfgsRounds(lbfgsLeft)
 	}

@@ -26,7 +26,7 @@ type reliabilityFlags struct {
 }
 
 func (rf *reliabilityFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&rf.checkpoint, "checkpoint", "", "write checkpoints DIR/ckpt-<step>/ (all variables incl. Adam state, history, settings) every -every steps, at the end and on SIGINT/SIGTERM")
+	fs.StringVar(&rf.checkpoint, "checkpoint", "", "write checkpoints DIR/ckpt-<step>/ (all variables incl. Adam state, history, settings, resampled points) every -every Adam steps, after each RAD resampling between L-BFGS rounds, at the end and on SIGINT/SIGTERM")
 	fs.IntVar(&rf.every, "every", 1000, "checkpoint interval in steps ≥ 1 (with -checkpoint)")
 	fs.IntVar(&rf.keep, "keep", solve.DefaultKeep, "number of most recent checkpoints kept ≥ 1 (with -checkpoint)")
 	fs.StringVar(&rf.resume, "resume", "", "continue from the latest complete checkpoint under DIR (or the checkpoint DIR itself); it must have the same problem, network, dtype and seed; -adam and -lbfgs stay the totals, so only the remaining steps run")
