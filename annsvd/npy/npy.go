@@ -37,6 +37,7 @@ package npy
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -86,6 +87,32 @@ func (a *Array) Len() int {
 		return -1
 	}
 	return n
+}
+
+// FromRows returns the float64 matrix [len(rows), len(rows[0])] holding the rows (which
+// must all have the same length; an empty rows gives shape [0, 0]).
+func FromRows(rows [][]float64) *Array {
+	cols := 0
+	if len(rows) > 0 {
+		cols = len(rows[0])
+	}
+	a := &Array{Shape: []int{len(rows), cols}, DType: Float64, Data: make([]float64, 0, len(rows)*cols)}
+	for _, r := range rows {
+		a.Data = append(a.Data, r...)
+	}
+	return a
+}
+
+// Rows returns the rows of a matrix (len(Shape) == 2) as separate slices (copies).
+func (a *Array) Rows() ([][]float64, error) {
+	if len(a.Shape) != 2 || a.Len() != len(a.Data) {
+		return nil, fmt.Errorf("npy: Rows: shape %s with %d elements is not a matrix", formatShape(a.Shape), len(a.Data))
+	}
+	rows := make([][]float64, a.Shape[0])
+	for k := range rows {
+		rows[k] = slices.Clone(a.Data[k*a.Shape[1] : (k+1)*a.Shape[1]])
+	}
+	return rows, nil
 }
 
 // At returns the element at the given row-major index; it needs exactly

@@ -445,3 +445,23 @@ func TestHugeDeclaredSizeAllocatesLittle(t *testing.T) {
 	require.ErrorContains(t, err, "truncated header: header length is 983040 bytes, input ends after 1")
 	require.Less(t, used, uint64(64<<10))
 }
+
+// TestRows: FromRows and Rows convert between rows and a row-major matrix; Rows refuses
+// anything that is not a matrix.
+func TestRows(t *testing.T) {
+	rows := [][]float64{{1, 2, 3}, {4, 5, 6}}
+	a := FromRows(rows)
+	require.Equal(t, []int{2, 3}, a.Shape)
+	require.Equal(t, []float64{1, 2, 3, 4, 5, 6}, a.Data)
+	require.Equal(t, Float64, a.DType)
+	back, err := a.Rows()
+	require.NoError(t, err)
+	require.Equal(t, rows, back)
+	back[0][0] = 9
+	require.Equal(t, 1.0, a.Data[0], "Rows copies")
+	require.Equal(t, []int{0, 0}, FromRows(nil).Shape)
+	_, err = (&Array{Shape: []int{6}, Data: a.Data}).Rows()
+	require.ErrorContains(t, err, "not a matrix")
+	_, err = (&Array{Shape: []int{2, 2}, Data: a.Data}).Rows()
+	require.ErrorContains(t, err, "not a matrix")
+}

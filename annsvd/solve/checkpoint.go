@@ -257,23 +257,14 @@ func (r *Run) SaveCheckpoint(dir string, keep int) (string, error) {
 		Written: time.Now().UTC().Format(time.RFC3339), Settings: r.settings(), Training: r.Config, History: r.History}
 	st.Training.Hooks, st.Training.Progress, st.Training.Stop = nil, nil, nil
 	st.LBFGSDone, st.RoundDone = r.lbfgsDone, r.roundDone
-	dim := len(r.Problem.Coords)
 	for _, t := range r.Terms {
 		if t.Sample == nil || t.Data != nil {
 			continue // fixed points: the problem redraws them from the seed
 		}
-		a := &npy.Array{Shape: []int{len(t.Points), dim}, DType: npy.Float64, Data: make([]float64, 0, len(t.Points)*dim)}
-		for _, p := range t.Points {
-			a.Data = append(a.Data, p...)
-		}
-		arrays[pointsKey(t.Name)] = a
+		arrays[pointsKey(t.Name)] = npy.FromRows(t.Points)
 		st.Points = append(st.Points, checkpointPoints{Term: t.Name, Key: pointsKey(t.Name)})
 	}
-	for _, h := range r.Config.Hooks {
-		if rad, ok := h.(*RAD); ok {
-			st.RAD = append(st.RAD, rad.Events...)
-		}
-	}
+	st.RAD = r.radEvents()
 	for v := range r.Ctx.IterVariables() {
 		if !v.HasValue() {
 			continue
@@ -598,8 +589,8 @@ func (r *Run) Restore(dir string) error {
 		if points == nil {
 			points = make([][][]float64, len(r.Terms))
 		}
-		for k := range a.Shape[0] {
-			points[i] = append(points[i], slices.Clone(a.Data[k*a.Shape[1]:(k+1)*a.Shape[1]]))
+		if points[i], err = a.Rows(); err != nil {
+			return fmt.Errorf("solve: checkpoint %s, points of term %s: %w", ck.path, cp.Term, err)
 		}
 	}
 	inCkpt := map[string]bool{}

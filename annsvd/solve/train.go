@@ -109,11 +109,7 @@ func (r *Run) Report() *Result {
 	}
 	res.Timing = Timing{CompileS: r.CompileTime.Seconds(), AdamS: adam.Seconds(),
 		AdamMsPerStep: Percentile(steps, 0.5), AdamMsPerStepP10: Percentile(steps, 0.1), AdamMsPerStepP90: Percentile(steps, 0.9)}
-	for _, h := range r.Config.Hooks {
-		if rad, ok := h.(*RAD); ok {
-			res.RAD = append(res.RAD, rad.Events...)
-		}
-	}
+	res.RAD = r.radEvents()
 	for _, i := range r.Net.SVDLayers() {
 		name := r.Net.Layers[i].Name
 		if res.Sigma == nil {
@@ -126,6 +122,17 @@ func (r *Run) Report() *Result {
 		res.Orthogonality[name] = [2]float64{u, v}
 	}
 	return res
+}
+
+// radEvents gathers the events of the run's RAD hooks.
+func (r *Run) radEvents() []RADEvent {
+	var ev []RADEvent
+	for _, h := range r.Config.Hooks {
+		if rad, ok := h.(*RAD); ok {
+			ev = append(ev, rad.Events...)
+		}
+	}
+	return ev
 }
 
 // Train runs the whole pipeline: sample, build, (restore the checkpoint of

@@ -171,13 +171,9 @@ func writePrediction(path string, res *solve.Result) error {
 	if ref == nil || len(pred) != len(ref.U) || len(ref.Points) == 0 {
 		return fmt.Errorf("no prediction to write to %s", path)
 	}
-	n, d := len(ref.Points), len(ref.Points[0])
-	pts := make([]float64, 0, n*d)
-	for _, p := range ref.Points {
-		pts = append(pts, p...)
-	}
+	n := len(ref.Points)
 	arrs := map[string]*npy.Array{
-		"points": {Shape: []int{n, d}, Data: pts},
+		"points": npy.FromRows(ref.Points),
 		"u_pred": {Shape: []int{n}, Data: pred},
 		"u_ref":  {Shape: []int{n}, Data: ref.U},
 	}
