@@ -14,8 +14,12 @@
 #   ANNSVD_PYTHON            Python to use instead of /usr/bin/python3 (e.g. conda); skips apt
 #   ANNSVD_JUPYTER           jupyter executable to use instead of /usr/bin/jupyter; skips apt
 #   ANNSVD_GONB_ARGS         extra flags recorded in the kernelspec, e.g. "--raw_error"
-#   GOMLX_BACKEND            backend baked into the kernelspec
-#                            (default: go:ops_sequential,dotgeneral_small)
+#   GOMLX_BACKEND            backend baked into the kernelspec if set; unset, notebooks make
+#                            annsvd's automatic choice: xla:cpu once `annsvd xla install`
+#                            has installed the CPU plugin, the pure-Go backend otherwise
+#   ANNSVD_XLA_HOME          where `annsvd xla install` put the plugins (default: the
+#                            repository's .xla); recorded in the kernelspec, because GoNB
+#                            builds each cell outside the repository
 #   PJRT_PLUGIN_LIBRARY_PATH copied into the kernelspec if set
 #   JUPYTER_DATA_DIR         honoured (kernelspec goes to $JUPYTER_DATA_DIR/kernels/gonb)
 set -euo pipefail
@@ -157,7 +161,8 @@ fi
 export ANNSVD_K_JSON="${KSPEC_DIR}/kernel.json"
 K_PATH="${BIN}:${GO_BIN_DIR}"; [[ "${GO_BIN_DIR}" == /usr/local/go/bin ]] || K_PATH+=":/usr/local/go/bin"
 export ANNSVD_K_PATH="${K_PATH}:\${PATH}"  # ${PATH} is expanded by jupyter_client at kernel launch.
-export ANNSVD_K_BACKEND="${GOMLX_BACKEND:-go:ops_sequential,dotgeneral_small}"
+export ANNSVD_K_BACKEND="${GOMLX_BACKEND:-}"
+export ANNSVD_K_XLA_HOME="${ANNSVD_XLA_HOME:-${REPO_ROOT}/.xla}"
 export ANNSVD_K_PJRT="${PJRT_PLUGIN_LIBRARY_PATH:-}"
 "${PY}" - <<'EOF' || die "step 5 (patch kernel.json) failed."
 import json, os
@@ -166,7 +171,11 @@ with open(p) as f:
     spec = json.load(f)
 env = spec.get("env") or {}
 env["PATH"] = os.environ["ANNSVD_K_PATH"]
-env["GOMLX_BACKEND"] = os.environ["ANNSVD_K_BACKEND"]
+if os.environ["ANNSVD_K_BACKEND"]:
+    env["GOMLX_BACKEND"] = os.environ["ANNSVD_K_BACKEND"]
+else:
+    env.pop("GOMLX_BACKEND", None)  # annsvd's automatic choice (or the caller's $GOMLX_BACKEND)
+env["ANNSVD_XLA_HOME"] = os.environ["ANNSVD_K_XLA_HOME"]
 env["GOMLX_NO_AUTO_INSTALL"] = "1"
 if os.environ.get("ANNSVD_K_PJRT"):
     env["PJRT_PLUGIN_LIBRARY_PATH"] = os.environ["ANNSVD_K_PJRT"]

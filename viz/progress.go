@@ -53,6 +53,7 @@ type Progress struct {
 	started  bool
 	step     int
 	loss     float64
+	note     string
 	lastDraw time.Time
 	nextLine float64 // next step threshold for a line in lineMode
 	done     bool
@@ -132,6 +133,21 @@ func (p *Progress) Update(step int, loss float64) {
 	}
 }
 
+// SetNote sets a short status shown after the loss, e.g. "round 3/15, rel L2 1.1e-03".
+// A new note is a milestone: outside terminals and notebooks it prints a line at once,
+// so every round of a long phase shows in a log.
+func (p *Progress) SetNote(note string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done || note == p.note {
+		return
+	}
+	p.note = note
+	if p.mode == lineMode && p.started {
+		fmt.Fprintln(p.w, p.line(p.now()))
+	}
+}
+
 // Done prints the final state. Further calls to Update and Done are
 // ignored.
 func (p *Progress) Done() {
@@ -205,6 +221,9 @@ func (p *Progress) line(now time.Time) string {
 	if p.total > 0 {
 		b.WriteString("  eta " + fmtETA(eta))
 	}
+	if p.note != "" {
+		b.WriteString("  " + p.note)
+	}
 	return b.String()
 }
 
@@ -230,6 +249,9 @@ func (p *Progress) html(now time.Time) string {
 	fmt.Fprintf(&b, " &nbsp; %s steps/s &nbsp; loss %s", fmtRate(rate), fmtLoss(p.loss))
 	if p.total > 0 {
 		b.WriteString(" &nbsp; eta " + fmtETA(eta))
+	}
+	if p.note != "" {
+		b.WriteString(" &nbsp; " + html.EscapeString(p.note))
 	}
 	b.WriteString("</div>")
 	return b.String()

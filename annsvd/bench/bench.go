@@ -21,6 +21,7 @@ import (
 	"github.com/annsvd/annsvd/problems"
 	"github.com/annsvd/annsvd/problems/sampling"
 	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
 )
 
 // Preset is a benchmark configuration.
@@ -82,18 +83,20 @@ func Find(name string) (Preset, error) {
 
 // Result is one benchmark measurement.
 type Result struct {
-	Preset   Preset  `json:"preset"`
-	Backend  string  `json:"backend"`
-	Deriv    string  `json:"derivatives"`
-	DType    string  `json:"dtype"`
-	Params   int     `json:"params"`
-	Points   int     `json:"points"`
-	Steps    int     `json:"steps"`
-	Warmup   int     `json:"warmup"`
-	MsMedian float64 `json:"ms_median"`
-	MsP10    float64 `json:"ms_p10"`
-	MsP90    float64 `json:"ms_p90"`
-	MsMean   float64 `json:"ms_mean"`
+	Preset  Preset `json:"preset"`
+	Backend string `json:"backend"`
+	// Engine details the backend: engine, PJRT plugin path and version.
+	Engine   engine.Info `json:"engine"`
+	Deriv    string      `json:"derivatives"`
+	DType    string      `json:"dtype"`
+	Params   int         `json:"params"`
+	Points   int         `json:"points"`
+	Steps    int         `json:"steps"`
+	Warmup   int         `json:"warmup"`
+	MsMedian float64     `json:"ms_median"`
+	MsP10    float64     `json:"ms_p10"`
+	MsP90    float64     `json:"ms_p90"`
+	MsMean   float64     `json:"ms_mean"`
 	// CPUMsPerStep is the process CPU time (user + system, all threads) per timed step:
 	// less sensitive than wall time to other load on the machine.
 	CPUMsPerStep float64 `json:"cpu_ms_per_step"`
@@ -109,7 +112,9 @@ type Result struct {
 type Options struct {
 	Steps, Warmup int
 	Deriv         annsvd.DerivMethod
-	Seed          uint64
+	// DType of the network and points (float32 when invalid).
+	DType dtypes.DType
+	Seed  uint64
 	// TargetS, when > 0, replaces Steps by clamp(TargetS / last warm-up step,
 	// MinSteps, MaxSteps) (at least 2 warm-up steps, so that the last one is compiled).
 	TargetS            float64
@@ -136,7 +141,7 @@ func Run(b backends.Backend, p Preset, o Options) (*Result, error) {
 	}
 	resetPeakRSS()
 	net := annsvd.Config{Widths: p.Widths, SVD: p.SVD}
-	r, err := solve.NewRun(b, prob, net, solve.Config{Seed: o.Seed + 1, Deriv: o.Deriv, LogEvery: 1 << 30})
+	r, err := solve.NewRun(b, prob, net, solve.Config{Seed: o.Seed + 1, Deriv: o.Deriv, DType: o.DType, LogEvery: 1 << 30})
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +180,7 @@ func Run(b backends.Backend, p Preset, o Options) (*Result, error) {
 		sum += d
 	}
 	return &Result{
-		Preset: p, Backend: engine.Describe(b), Deriv: o.Deriv.String(), DType: r.Config.DType.String(),
+		Preset: p, Backend: engine.Describe(b), Engine: engine.InfoOf(b), Deriv: o.Deriv.String(), DType: r.Config.DType.String(),
 		Params: r.Net.Params(), Points: points, Steps: o.Steps, Warmup: o.Warmup,
 		MsMedian: solve.Percentile(r.AdamStepTimes, 0.5), MsP10: solve.Percentile(r.AdamStepTimes, 0.1),
 		MsP90: solve.Percentile(r.AdamStepTimes, 0.9), MsMean: float64(sum.Microseconds()) / 1000 / float64(o.Steps),

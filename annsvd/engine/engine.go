@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"testing"
 
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/simplego" // the pure-Go backend "go"
@@ -44,12 +45,76 @@ const ParallelConfig = "go:parallelism=-1,dotgeneral_small"
 // EnvVar is the environment variable that selects the backend (GoMLX's own).
 const EnvVar = backends.ConfigEnvVar
 
-// Config returns the backend configuration in force: $GOMLX_BACKEND or DefaultConfig.
+// Config returns the backend configuration in force: $GOMLX_BACKEND when set, otherwise
+// the automatic choice (see Auto).
 func Config() string {
 	if c := strings.TrimSpace(os.Getenv(EnvVar)); c != "" {
 		return c
 	}
-	return DefaultConfig
+	c, _ := Auto()
+	return c
+}
+
+// TestAutoEnvVar, set to 1, lets the automatic choice pick XLA inside `go test` too.
+const TestAutoEnvVar = "ANNSVD_TEST_AUTO"
+
+// Auto returns the backend chosen when $GOMLX_BACKEND is unset, and why: "xla:cpu" when
+// this binary has XLA support and `annsvd xla install` has installed a CPU plugin in
+// XLAHome(), DefaultConfig (pure Go) otherwise.
+//
+// Inside `go test` binaries the choice stays pure Go unless $ANNSVD_TEST_AUTO is 1: XLA
+// compiles every graph (tenths of a second each), which would dominate a suite of many
+// small graphs; the tests that compare the engines ask for "xla:cpu" explicitly.
+func Auto() (config, why string) {
+	if testing.Testing() && os.Getenv(TestAutoEnvVar) != "1" {
+		return DefaultConfig, "inside go test (set " + TestAutoEnvVar + "=1 or " + EnvVar + " to test another engine)"
+	}
+	if !XLAAvailable {
+		return DefaultConfig, errNoXLA.Error()
+	}
+	in, err := InstalledPlugin("cpu")
+	if err != nil {
+		return DefaultConfig, err.Error()
+	}
+	return "xla:cpu", "CPU plugin installed: " + in.Package + " " + in.Version + " at " + in.Link
+}
+
+// Info describes a backend: what it was asked for, what runs it and, for XLA, which
+// PJRT plugin. It is printed by every command and recorded in result.json and bench JSON.
+type Info struct {
+	// Config is the configuration asked for ("xla:cpu", "go:ops_sequential,…").
+	Config string `json:"config"`
+	// Engine is "go" (GoMLX's pure-Go backend) or "xla" (XLA through a PJRT plugin).
+	Engine string `json:"engine"`
+	// Plugin is the absolute path of the PJRT plugin library (XLA only).
+	Plugin string `json:"plugin,omitempty"`
+	// PJRT is the plugin's PJRT C API version, e.g. "0.115" (XLA only).
+	PJRT string `json:"pjrt,omitempty"`
+	// Source names the installed wheel the plugin came from, when known.
+	Source string `json:"source,omitempty"`
+}
+
+// String formats the info on one line, e.g.
+// "xla:cpu (plugin /…/pjrt_c_api_cpu_plugin.so, PJRT 0.115, lammps-jax-pjrt-cpu 0.11.2)".
+func (i Info) String() string {
+	if i.Engine != "xla" {
+		return i.Config
+	}
+	var extra []string
+	for _, s := range []string{i.Plugin, i.PJRT, i.Source} {
+		if s == i.PJRT && s != "" {
+			s = "PJRT " + s
+		} else if s == i.Plugin && s != "" {
+			s = "plugin " + s
+		}
+		if s != "" {
+			extra = append(extra, s)
+		}
+	}
+	if len(extra) == 0 {
+		return i.Config
+	}
+	return i.Config + " (" + strings.Join(extra, ", ") + ")"
 }
 
 // New returns the backend selected by Config, with the project's VJPs registered.
@@ -57,25 +122,37 @@ func New() (backends.Backend, error) { return NewWithConfig(Config()) }
 
 // NewWithConfig returns the backend for a GoMLX configuration string such as
 // "go:ops_sequential,dotgeneral_small", "xla:cpu" or "xla:/abs/path/plugin.so".
+//
+// "xla:cpu" and "xla:cuda" (and "xla", meaning cpu) first look for the plugin installed
+// by `annsvd xla install` in XLAHome(), then where GoMLX looks
+// ($PJRT_PLUGIN_LIBRARY_PATH, ~/.local/lib/go-xla, …). Nothing is ever downloaded, and
+// a backend that cannot be created is an error naming the plugin and the reason: there
+// is no silent fallback to another backend.
 func NewWithConfig(config string) (b backends.Backend, err error) {
 	RegisterVJPs()
+	info := Info{Config: config, Engine: "go"}
+	gomlxConfig := config
 	name, opts, _ := strings.Cut(config, ":")
 	switch name {
-	case "xla", "stablehlo", "hlo", "shlo":
-		if err := checkXLA(config, opts); err != nil {
+	case "xla", "stablehlo", "hlo", "shlo", "pjrt":
+		info.Engine = "xla"
+		if gomlxConfig, info, err = resolveXLA(config, opts); err != nil {
 			return nil, err
 		}
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			b, err = nil, fmt.Errorf("engine: backend %q: %v", config, r)
+			b, err = nil, fmt.Errorf("engine: backend %q: %s", config, oneLine(fmt.Errorf("%v", r)))
 		}
 	}()
-	b, err = newQuiet(config)
+	b, err = newQuiet(gomlxConfig)
 	if err != nil {
 		return nil, fmt.Errorf("engine: backend %q: %s", config, oneLine(err))
 	}
-	configs.Store(b, config)
+	if info.Engine == "xla" {
+		info.PJRT = pluginVersion(info.Plugin)
+	}
+	infos.Store(b, info)
 	return b, nil
 }
 
@@ -91,18 +168,21 @@ func newQuiet(config string) (backends.Backend, error) {
 	return backends.NewWithConfig(config)
 }
 
-// configs remembers the configuration string of each backend created here.
-var configs sync.Map
+// infos remembers the Info of each backend created here.
+var infos sync.Map
 
-// Describe returns the configuration a backend was created with (e.g.
-// "go:ops_sequential,dotgeneral_small"), or its short name if it was not created by
-// this package.
-func Describe(b backends.Backend) string {
-	if c, ok := configs.Load(b); ok {
-		return c.(string)
+// InfoOf returns the Info of a backend created by this package (for others, just its
+// name).
+func InfoOf(b backends.Backend) Info {
+	if i, ok := infos.Load(b); ok {
+		return i.(Info)
 	}
-	return b.String()
+	return Info{Config: b.Name(), Engine: b.Name()}
 }
+
+// Describe returns InfoOf(b) on one line: the configuration and, for XLA, the plugin's
+// path and PJRT version.
+func Describe(b backends.Backend) string { return InfoOf(b).String() }
 
 var (
 	defaultOnce    sync.Once
@@ -125,30 +205,68 @@ func MustDefault() backends.Backend {
 	return b
 }
 
-// pluginHelp explains how to make an XLA plugin available.
-const pluginHelp = "install a PJRT plugin and point to it with PJRT_PLUGIN_LIBRARY_PATH=/dir/with/plugins " +
-	"or GOMLX_BACKEND=xla:/abs/path/pjrt_c_api_<name>_plugin.so (GOMLX_NO_AUTO_INSTALL=1 keeps GoMLX from downloading); " +
-	"or use the pure-Go backend: GOMLX_BACKEND=" + DefaultConfig
+// installHint is how a missing plugin is provided.
+const installHint = "install one with `annsvd xla install` (nothing is downloaded at run time), " +
+	"or point to one with " + EnvVar + "=xla:/abs/path/plugin.so or PJRT_PLUGIN_LIBRARY_PATH=/dir"
 
-func checkXLA(config, opts string) error {
-	plugin, _, _ := strings.Cut(opts, ",")
+// resolveXLA turns an XLA configuration into the one handed to GoMLX: the installed
+// plugin's absolute path when there is one, else a plugin GoMLX itself finds.
+func resolveXLA(config, opts string) (string, Info, error) {
+	info := Info{Config: config, Engine: "xla"}
+	plugin, rest, _ := strings.Cut(opts, ",")
+	if rest != "" {
+		rest = "," + rest
+	}
+	if !XLAAvailable {
+		return "", info, fmt.Errorf("engine: backend %q: %v", config, errNoXLA)
+	}
 	if filepath.IsAbs(plugin) {
 		if _, err := os.Stat(plugin); err != nil {
-			return fmt.Errorf("engine: backend %q: plugin file %s not found; %s", config, plugin, pluginHelp)
+			return "", info, fmt.Errorf("engine: backend %q: plugin file %s not found; %s", config, plugin, installHint)
 		}
-		return nil
+		info.Plugin = plugin
+		return "xla:" + opts, info, nil
 	}
-	plugins, err := availableXLAPlugins()
+	if plugin == "" {
+		plugin = "cpu"
+	}
+	if plugin == "cuda" {
+		if err := haveNVIDIAGPU(); err != nil {
+			return "", info, fmt.Errorf("engine: backend %q: %v", config, err)
+		}
+	}
+	in, installErr := InstalledPlugin(plugin)
+	if installErr == nil {
+		info.Plugin, info.Source = in.Link, in.Package+" "+in.Version
+		if real, err := filepath.EvalSymlinks(in.Link); err == nil {
+			info.Plugin = real
+		}
+		if plugin == "cpu" && !strings.Contains(rest, "shared_buffers") {
+			// GoMLX enables zero-copy host buffers only for a plugin named "cpu"; a
+			// plugin given by path needs the option spelled out.
+			rest += ",shared_buffers"
+		}
+		return "xla:" + info.Plugin + rest, info, nil
+	}
+	found, err := availableXLAPlugins()
 	if err != nil {
-		return fmt.Errorf("engine: backend %q: %v; %s", config, err, pluginHelp)
+		return "", info, fmt.Errorf("engine: backend %q: %v", config, err)
 	}
-	if (plugin == "" && len(plugins) == 0) || (plugin != "" && !slices.Contains(plugins, plugin)) {
-		want := plugin
-		if want == "" {
-			want = "any"
-		}
-		return fmt.Errorf("engine: backend %q: no PJRT plugin %q found (found %q; nothing is downloaded); %s",
-			config, want, plugins, pluginHelp)
+	if !slices.Contains(found, plugin) {
+		return "", info, fmt.Errorf("engine: backend %q: no PJRT plugin %q (%v; elsewhere found %q); %s",
+			config, plugin, installErr, found, installHint)
+	}
+	info.Plugin = pluginPath(plugin)
+	return "xla:" + plugin + rest, info, nil
+}
+
+// CheckGPU reports, without loading anything, whether the machine has an NVIDIA GPU
+// driver (nil) or why xla:cuda cannot run here.
+func CheckGPU() error { return haveNVIDIAGPU() }
+
+func haveNVIDIAGPU() error {
+	if _, err := os.Stat("/dev/nvidiactl"); err != nil {
+		return errors.New("no NVIDIA GPU on this machine (/dev/nvidiactl absent); use xla:cpu or the pure-Go backend")
 	}
 	return nil
 }

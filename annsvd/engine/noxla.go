@@ -6,3 +6,7 @@ package engine
 const XLAAvailable = false
 
 func availableXLAPlugins() ([]string, error) { return nil, errNoXLA }
+
+func pluginVersion(string) string { return "" }
+
+func pluginPath(string) string { return "" }

@@ -31,7 +31,7 @@ func (f HookFunc) AfterStep(r *Run, step int) error { return f(r, step) }
 // Invalidate drops the compiled graphs, so they are rebuilt (and recompiled) at their
 // next use: call it after changing the structure of the network or the point counts.
 func (r *Run) Invalidate() {
-	r.adamExec, r.lossExec, r.predExec, r.resExec = nil, nil, nil, nil
+	r.adamExec, r.lossExec, r.predExec, r.resExec, r.shadow = nil, nil, nil, nil, nil
 	r.trainVars = r.trainVars[:0]
 	for v := range r.Ctx.IterVariables() {
 		if v.Trainable {

@@ -121,13 +121,31 @@ func (rec *lbfgsRecorder) Record(loc *optimize.Location, op optimize.Operation, 
 	r := rec.r
 	r.Step++
 	r.History.add(r.Step, "lbfgs", loc.F, r.names, rec.terms, time.Since(r.start).Seconds())
-	if r.Config.Progress != nil {
-		r.Config.Progress(Progress{Phase: "lbfgs", Step: rec.done + stats.MajorIterations, Total: rec.total, Loss: loc.F, Elapsed: time.Since(r.start)})
-	}
+	r.reportLBFGS(rec.done+stats.MajorIterations, rec.total, loc.F, false)
 	if r.stopRequested() {
 		return errStop
 	}
 	return nil
+}
+
+// phaseProgress places the iterations of one L-BFGS call within a phase of rounds.
+type phaseProgress struct {
+	base, total   int // iterations of the phase before this call; of the whole phase
+	round, rounds int
+	note          string
+}
+
+// reportLBFGS reports L-BFGS progress: done of total iterations of the current call,
+// placed within the phase of rounds when one is running.
+func (r *Run) reportLBFGS(done, total int, loss float64, last bool) {
+	if r.Config.Progress == nil {
+		return
+	}
+	p := Progress{Phase: "lbfgs", Step: done, Total: total, Loss: loss, Elapsed: time.Since(r.start), Done: last}
+	if ph := r.phase; ph.total > 0 {
+		p.Step, p.Total, p.Round, p.Rounds, p.Note = ph.base+done, ph.total, ph.round, ph.rounds, ph.note
+	}
+	r.Config.Progress(p)
 }
 
 // errStop ends gonum's minimisation when Config.Stop asks for it.
@@ -215,6 +233,9 @@ func (r *Run) LBFGSWith(iters int, opts LBFGSOptions) (LBFGSReport, error) {
 	}
 	rep.WallS = time.Since(t0).Seconds()
 	r.lbfgsDone += rep.Iterations
+	// gonum does not record the iteration that ends a minimisation: report it, and
+	// close the phase unless more rounds follow.
+	r.reportLBFGS(rec.done, iters, rep.LossAfter, r.phase.total == 0)
 	if r.stopped {
 		return rep, fmt.Errorf("solve: %w after L-BFGS iteration %d (step %d)", ErrInterrupted, rec.done, r.Step)
 	}
@@ -297,8 +318,17 @@ func (r *Run) lbfgsAttempt(iters int, rec *lbfgsRecorder) (LBFGSReport, error) {
 }
 
 // float64Shadow returns a float64 copy of the run: the same problem, current term
-// points, loss weights and network variables.
+// points, loss weights and network variables. The copy is kept and refreshed on later
+// calls (new points of the same counts, weights, variables), so its compiled
+// loss-and-gradient executable serves every L-BFGS round; it is rebuilt only when a
+// shape changed (point counts, ranks).
 func (r *Run) float64Shadow() (*Run, error) {
+	if s := r.shadow; s != nil {
+		if err := s.refreshFrom(r); err == nil {
+			return s, nil
+		}
+		r.shadow = nil
+	}
 	cfg := r.Config
 	cfg.DType, cfg.Hooks, cfg.Progress, cfg.Weights = dtypes.Float64, nil, nil, nil
 	netCfg := r.Net.Config
@@ -307,25 +337,37 @@ func (r *Run) float64Shadow() (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.refreshFrom(r); err != nil {
+		return nil, err
+	}
+	s.Invalidate()
+	r.shadow = s
+	return s, nil
+}
+
+// refreshFrom gives the shadow s the owner's current points, weights and network
+// variables; an error means a shape differs and s must be rebuilt.
+func (s *Run) refreshFrom(r *Run) error {
 	if len(s.Terms) != len(r.Terms) {
-		return nil, fmt.Errorf("solve: float64 copy has %d terms, want %d", len(s.Terms), len(r.Terms))
+		return fmt.Errorf("solve: float64 copy has %d terms, want %d", len(s.Terms), len(r.Terms))
+	}
+	for i := range r.Terms {
+		if len(s.Terms[i].Points) != len(r.Terms[i].Points) || (s.Terms[i].Data == nil) != (r.Terms[i].Data == nil) {
+			return fmt.Errorf("solve: float64 copy: term %s changed its point count", r.Terms[i].Name)
+		}
 	}
 	s.Terms = slices.Clone(r.Terms)
 	s.rebuildInputs()
 	for _, name := range r.names {
 		w, err := r.Weight(name)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if err := s.SetWeight(name, w); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := copyNetVars(s, r); err != nil {
-		return nil, err
-	}
-	s.Invalidate()
-	return s, nil
+	return copyNetVars(s, r)
 }
 
 // copyNetVars copies the values of the network variables of src into dst (same

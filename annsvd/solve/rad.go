@@ -288,6 +288,13 @@ func (r *Run) lbfgsRounds(iters int) (LBFGSReport, error) {
 	}
 	var total LBFGSReport
 	rounds := 0
+	first := rad.LBFGSEvery // iterations of the first round (a resumed one completes)
+	if r.roundDone > 0 && r.roundDone < rad.LBFGSEvery {
+		first -= r.roundDone
+	}
+	nRounds := 1 + (max(0, iters-first)+rad.LBFGSEvery-1)/rad.LBFGSEvery
+	r.phase = phaseProgress{total: iters, rounds: nRounds}
+	defer func() { r.phase = phaseProgress{} }()
 	for left := iters; left > 0; {
 		if rounds > 0 || r.roundDone >= rad.LBFGSEvery {
 			if err := rad.Resample(r, r.Step); err != nil {
@@ -301,6 +308,11 @@ func (r *Run) lbfgsRounds(iters int) (LBFGSReport, error) {
 			}
 		}
 		n := min(left, rad.LBFGSEvery-r.roundDone)
+		r.phase.base, r.phase.round = iters-left, rounds+1
+		r.phase.note = fmt.Sprintf("round %d/%d", rounds+1, nRounds)
+		if k := len(rad.Events); k > 0 && rad.Events[k-1].Error != nil {
+			r.phase.note += fmt.Sprintf(", rel L2 %.2e at the last resampling", rad.Events[k-1].Error.RelL2)
+		}
 		rep, err := r.LBFGS(n)
 		r.roundDone += rep.Iterations
 		if rounds == 0 {
@@ -329,5 +341,6 @@ func (r *Run) lbfgsRounds(iters int) (LBFGSReport, error) {
 		}
 	}
 	total.Notes = append(total.Notes, fmt.Sprintf("RAD: %d L-BFGS rounds of ≤ %d iterations, points redrawn between rounds", rounds, rad.LBFGSEvery))
+	r.reportLBFGS(total.Iterations-r.phase.base, iters-r.phase.base, total.LossAfter, true)
 	return total, nil
 }

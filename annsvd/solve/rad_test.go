@@ -184,3 +184,37 @@ func TestRADRoundsCheckpointResume(t *testing.T) {
 	_, _, err = Train(b, other, net, bad)
 	require.ErrorContains(t, err, "has 64×1 points for term pde, this run has 10×1")
 }
+
+// TestLBFGSRoundsReportProgress: every L-BFGS round reports progress with its number,
+// the count runs over the whole phase, the error at the last resampling is in the
+// note, and the phase closes with a Done report (gonum never records the iteration
+// that ends a minimisation, which used to leave later rounds silent).
+func TestLBFGSRoundsReportProgress(t *testing.T) {
+	h, err := NewRAD(RADConfig{Period: 1000, LBFGSEvery: 5})
+	require.NoError(t, err)
+	var reps []Progress
+	_, _, err = Train(engine.MustDefault(), radProblem(), annsvd.Config{Widths: []int{8, 8}},
+		Config{Seed: 2, AdamSteps: 3, LBFGSIters: 12, Hooks: []Hook{h}, Progress: func(p Progress) {
+			if p.Phase == "lbfgs" {
+				reps = append(reps, p)
+			}
+		}})
+	require.NoError(t, err)
+	require.NotEmpty(t, reps)
+	rounds := map[int]bool{}
+	last := 0
+	for i, p := range reps {
+		require.Equal(t, 3, p.Rounds)
+		require.Equal(t, 12, p.Total)
+		require.GreaterOrEqual(t, p.Step, last, "report %d goes back", i)
+		last = p.Step
+		rounds[p.Round] = true
+		require.Contains(t, p.Note, "round "+string(rune('0'+p.Round))+"/3")
+		if p.Round > 1 {
+			require.Contains(t, p.Note, "rel L2", "round %d", p.Round)
+		}
+		require.Equal(t, i == len(reps)-1, p.Done, "report %d", i)
+	}
+	require.Equal(t, map[int]bool{1: true, 2: true, 3: true}, rounds)
+	require.Equal(t, 12, reps[len(reps)-1].Step)
+}

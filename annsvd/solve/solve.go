@@ -83,6 +83,15 @@ type Progress struct {
 	Step, Total int
 	Loss        float64
 	Elapsed     time.Duration
+	// Round and Rounds number the L-BFGS rounds of a RAD schedule (0 without rounds);
+	// Step and Total then count over all rounds of the phase.
+	Round, Rounds int
+	// Note says where the phase stands beyond the loss, e.g. "round 3/15, rel L2
+	// 1.1e-03 at the last resampling" ("" when there is nothing to add).
+	Note string
+	// Done is set on the last report of a phase (which may end before Total, e.g. on
+	// convergence).
+	Done bool
 }
 
 // Validate checks the settings, naming the first bad value and its allowed range.
@@ -181,7 +190,12 @@ type Run struct {
 	// lbfgsDone counts the L-BFGS iterations done, roundDone those of the current
 	// L-BFGS round (see lbfgsRounds).
 	lbfgsDone, roundDone int
-	stopped              bool
+	// phase is what the L-BFGS progress reports add to their own iteration counts
+	// while a multi-round phase runs (zero otherwise).
+	phase   phaseProgress
+	stopped bool
+	// shadow is the float64 copy L-BFGS optimises a float32 run in (kept across rounds).
+	shadow *Run
 
 	inputs    []*tensors.Tensor
 	names     []string

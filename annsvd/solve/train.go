@@ -15,8 +15,10 @@ import (
 // Result is everything a training run reports; it is what the CLI writes as
 // result.json.
 type Result struct {
-	Problem  string         `json:"problem"`
-	Backend  string         `json:"backend"`
+	Problem string `json:"problem"`
+	Backend string `json:"backend"`
+	// Engine details the backend: engine, PJRT plugin path and version.
+	Engine   engine.Info    `json:"engine"`
 	DType    string         `json:"dtype"`
 	Deriv    string         `json:"derivatives"`
 	Settings Config         `json:"settings"`
@@ -88,6 +90,7 @@ func (r *Run) Report() *Result {
 	res := &Result{
 		Problem:  r.Problem.Name,
 		Backend:  engine.Describe(r.Backend),
+		Engine:   engine.InfoOf(r.Backend),
 		DType:    r.Config.DType.String(),
 		Deriv:    r.Config.Deriv.String(),
 		Settings: r.Config,

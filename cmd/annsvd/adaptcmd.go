@@ -9,7 +9,6 @@ import (
 
 	"github.com/annsvd/annsvd/annsvd"
 	"github.com/annsvd/annsvd/annsvd/adapt"
-	"github.com/annsvd/annsvd/annsvd/engine"
 	"github.com/annsvd/annsvd/annsvd/solve"
 	"github.com/annsvd/annsvd/annsvd/study"
 	"github.com/annsvd/annsvd/problems"
@@ -63,7 +62,7 @@ func runAdapt(args []string, stdout, stderr io.Writer) error {
 	if err := prepareOut(*out); err != nil {
 		return err
 	}
-	b, err := engine.New()
+	b, err := openBackend(stdout)
 	if err != nil {
 		return err
 	}

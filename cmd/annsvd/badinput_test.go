@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/annsvd/annsvd/annsvd/engine"
 	"github.com/annsvd/annsvd/annsvd/npy"
 	"github.com/stretchr/testify/require"
 )
@@ -61,6 +62,8 @@ func TestBadInput(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 
 	emptyPlugins := t.TempDir()
+	notLib := filepath.Join(t.TempDir(), "pjrt_c_api_junk_plugin.so")
+	require.NoError(t, os.WriteFile(notLib, []byte("not a shared library"), 0o644))
 	readOnly := filepath.Join(tmp, "ro")
 	require.NoError(t, os.Mkdir(readOnly, 0o500))
 
@@ -114,8 +117,10 @@ func TestBadInput(t *testing.T) {
 		{name: "unknown command", args: []string{"trian"}, code: 2, want: `"trian"`},
 		{name: "unknown flag", args: tinyBurgers("-epochs", "3"), code: 2, want: "-epochs"},
 		{name: "extra argument", args: tinyBurgers("extra"), code: 2, want: `"extra"`},
-		{name: "backend xla without plugin", args: tinyBurgers(), code: 1, want: "xla:cpu",
-			env: map[string]string{"GOMLX_BACKEND": "xla:cpu", "PJRT_PLUGIN_LIBRARY_PATH": emptyPlugins}},
+		{name: "backend xla without plugin", args: tinyBurgers(), code: 1, want: "annsvd xla install",
+			env: map[string]string{"GOMLX_BACKEND": "xla:cpu", "PJRT_PLUGIN_LIBRARY_PATH": emptyPlugins, "ANNSVD_XLA_HOME": emptyPlugins}},
+		{name: "backend xla plugin not a library", args: tinyBurgers(), code: 1, want: notLib,
+			env: map[string]string{"GOMLX_BACKEND": "xla:" + notLib}, skip: map[bool]string{false: "built without XLA"}[engine.XLAAvailable]},
 		{name: "backend unknown", args: tinyBurgers(), code: 1, want: `"nosuch"`, env: map[string]string{"GOMLX_BACKEND": "nosuch"}},
 		{name: "checkpoint is a file", args: tinyBurgers("-checkpoint", file), code: 2, want: file},
 		{name: "every 0", args: tinyBurgers("-checkpoint", filepath.Join(tmp, "ck2"), "-every", "0"), code: 2, want: "-every 0"},

@@ -23,6 +23,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	points := fs.Int("points", 0, "replace the PDE points by N Hammersley points (Burgers presets; 0 = preset's)")
 	widths := fs.String("widths", "", "override the preset's hidden widths, e.g. 128,128,128")
 	deriv := fs.String("deriv", "forward", "input derivatives: forward (jets) or autodiff (nested Gradient)")
+	dtypeS := fs.String("dtype", "float32", "float32 or float64")
 	jsonOut := fs.String("json", "", "write the results as a JSON array to this file (atomically)")
 	scaling := fs.Bool("scaling", false, "measure the scaling table instead of presets: Burgers 2→[w]×depth→1 dense for every -scaling-widths × -scaling-points")
 	scPoints := fs.String("scaling-points", "1000,4000,16000,64000", "PDE point counts N of -scaling")
@@ -46,6 +47,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	d, err := annsvd.ParseDerivMethod(*deriv)
 	if err != nil {
 		return usageError{err}
+	}
+	dt, err := parseDType(*dtypeS)
+	if err != nil {
+		return err
 	}
 	if *scaling {
 		return runScaling(stdout, stderr, d, *scPoints, *scWidths, *scDepth, *targetS, *maxStepS, *jsonOut, *mdOut)
@@ -75,7 +80,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		}
 		list = append(list, p)
 	}
-	b, err := engine.New()
+	b, err := openBackend(nil)
 	if err != nil {
 		return err
 	}
@@ -83,7 +88,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "preset\tmode\tparams\tpoints\tms median\tp10\tp90\tcpu ms\tcompile s\tpeak RSS MB")
 	for _, p := range list {
-		r, err := bench.Run(b, p, bench.Options{Steps: *steps, Warmup: *warmup, Deriv: d})
+		r, err := bench.Run(b, p, bench.Options{Steps: *steps, Warmup: *warmup, Deriv: d, DType: dt})
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.Name, err)
 		}
@@ -92,7 +97,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			r.MsMedian, r.MsP10, r.MsP90, r.CPUMsPerStep, r.CompileS, r.PeakRSSMB)
 		tw.Flush()
 	}
-	fmt.Fprintf(stdout, "backend %s, %d timed steps after %d warm-up\n", engine.Describe(b), *steps, *warmup)
+	fmt.Fprintf(stdout, "backend %s, %s, %d timed steps after %d warm-up\n", engine.Describe(b), dt, *steps, *warmup)
 	if *jsonOut != "" {
 		return writeJSON(*jsonOut, results)
 	}
@@ -115,7 +120,7 @@ func runScaling(stdout, stderr io.Writer, d annsvd.DerivMethod, pointsS, widthsS
 	if !(targetS > 0) || !(maxStepS > 0) {
 		return usageError{fmt.Errorf("-target-s %v and -max-step-s %v must be > 0", targetS, maxStepS)}
 	}
-	b, err := engine.New()
+	b, err := openBackend(nil)
 	if err != nil {
 		return err
 	}

@@ -68,12 +68,20 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		}
 		jobs = append(jobs, j)
 	}
+	var say io.Writer
+	if !f.quiet {
+		say = stderr
+	}
+	b, err := openBackend(say)
+	if err != nil {
+		return err
+	}
 	if err := prepareOut(f.out); err != nil {
 		return err
 	}
 	var rows []*output
 	for _, j := range jobs {
-		o, err := f.execute(j, args, stderr)
+		o, err := f.execute(b, j, args, stderr)
 		if err != nil {
 			return fmt.Errorf("%s: %w", j.spec, err)
 		}

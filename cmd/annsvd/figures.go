@@ -106,7 +106,7 @@ func runFigures(args []string, stdout, stderr io.Writer) error {
 			os.RemoveAll(tmp)
 		}
 	}()
-	b, err := engine.Default()
+	b, err := openBackend(stdout)
 	if err != nil {
 		return err
 	}
@@ -121,7 +121,7 @@ func runFigures(args []string, stdout, stderr io.Writer) error {
 	w := &figWriter{dir: tmp}
 	t0 := time.Now()
 	fmt.Fprintf(&w.index, "# annsvd figures (%s)\n\nBackend %s (%s). Regenerate with `annsvd figures -out DIR%s`.\n\n",
-		label, b.Name(), engine.Config(), map[bool]string{true: " -quick", false: ""}[*quick])
+		label, b.Name(), engine.Describe(b), map[bool]string{true: " -quick", false: ""}[*quick])
 	if *quick {
 		w.index.WriteString("Quick mode: small budgets for CI, so the errors are far from converged (Burgers especially); run without -quick for the paper-sized experiments.\n\n")
 	}

@@ -9,7 +9,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/annsvd/annsvd/annsvd"
-	"github.com/annsvd/annsvd/annsvd/engine"
 	"github.com/annsvd/annsvd/annsvd/solve"
 	"github.com/annsvd/annsvd/problems"
 	"github.com/annsvd/annsvd/problems/ref"
@@ -84,7 +83,7 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 	if err := prepareOut(*out); err != nil {
 		return err
 	}
-	b, err := engine.New()
+	b, err := openBackend(stdout)
 	if err != nil {
 		return err
 	}

@@ -9,9 +9,11 @@
 //	annsvd study transfer                            # frozen-U,V transfer across a source parameter
 //	annsvd adapt    -experiment rank|ortho           # adaptive rank, orthogonality control
 //	annsvd inverse  -obs 2000 -noise 0.01            # Burgers: learn ν from noisy data
+//	annsvd xla install [cpu|cuda]                    # PJRT plugin wheel into a project-local venv
+//	annsvd backends                                  # which engines run here
 //
-// The backend comes from $GOMLX_BACKEND (default: the pure-Go backend, see
-// annsvd/engine). Run "annsvd COMMAND -h" for each command's flags.
+// The backend comes from $GOMLX_BACKEND; unset, it is xla:cpu when `annsvd xla install`
+// has installed the CPU plugin and the pure-Go backend otherwise (see annsvd/engine). Run "annsvd COMMAND -h" for each command's flags.
 package main
 
 import (
@@ -23,6 +25,7 @@ import (
 	"strings"
 
 	"github.com/annsvd/annsvd/annsvd/engine"
+	"github.com/gomlx/gomlx/backends"
 )
 
 // command is one sub-command of the CLI.
@@ -42,6 +45,8 @@ func init() {
 		{"figures", "run the experiments behind the figures; write SVG+PDF+PNG and index.md to -out DIR", runFigures},
 		{"adapt", "adaptive rank (vs dense and fixed rank) and orthogonality control experiments", runAdapt},
 		{"inverse", "Burgers with unknown viscosity ν learned from noisy observations (dense vs SVD)", runInverse},
+		{"backends", "list the engines available here (pure Go, xla:cpu, xla:cuda) and which one runs", runBackends},
+		{"xla", "xla install [cpu|cuda]: install a PJRT plugin wheel for the XLA engine (one time)", runXLA},
 		{"study", "rank study: modes × ranks × seeds vs dense, resumable (study transfer: frozen-basis transfer)", runStudy},
 	}
 }
@@ -99,7 +104,21 @@ func printUsage(w io.Writer) {
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "backend: $GOMLX_BACKEND (default "+engine.DefaultConfig+", the pure-Go backend)")
+	auto, _ := engine.Auto()
+	fmt.Fprintln(w, "backend: $GOMLX_BACKEND, else automatic: xla:cpu once `annsvd xla install` has run, "+engine.DefaultConfig+" (pure Go) otherwise; now "+auto)
+}
+
+// openBackend creates the backend in force and, when w is not nil, says on w which one
+// runs (engine, plugin path, PJRT version): every command that trains states its engine.
+func openBackend(w io.Writer) (backends.Backend, error) {
+	b, err := engine.New()
+	if err != nil {
+		return nil, err
+	}
+	if w != nil {
+		fmt.Fprintf(w, "backend: %s\n", engine.Describe(b))
+	}
+	return b, nil
 }
 
 func firstLine(s string) string {

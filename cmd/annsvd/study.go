@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/annsvd/annsvd/annsvd"
-	"github.com/annsvd/annsvd/annsvd/engine"
 	"github.com/annsvd/annsvd/annsvd/solve"
 	"github.com/annsvd/annsvd/annsvd/study"
 	"github.com/annsvd/annsvd/problems"
@@ -115,7 +114,7 @@ func runStudy(args []string, stdout, stderr io.Writer) error {
 	if err := c.Validate(); err != nil {
 		return usageError{err}
 	}
-	if c.Backend, err = engine.New(); err != nil {
+	if c.Backend, err = openBackend(stdout); err != nil {
 		return err
 	}
 	if !*quiet {

@@ -12,11 +12,11 @@ import (
 	"text/tabwriter"
 
 	"github.com/annsvd/annsvd/annsvd"
-	"github.com/annsvd/annsvd/annsvd/engine"
 	"github.com/annsvd/annsvd/annsvd/solve"
 	"github.com/annsvd/annsvd/internal/atomicio"
 	"github.com/annsvd/annsvd/problems"
-	"github.com/annsvd/annsvd/viz"
+	"github.com/annsvd/annsvd/viz/pinnplot"
+	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 )
 
@@ -165,13 +165,8 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 	if d.Float64 && !f.isSet("dtype") {
 		f.dtype = "float64"
 	}
-	switch f.dtype {
-	case "float32":
-		j.train.DType = dtypes.Float32
-	case "float64":
-		j.train.DType = dtypes.Float64
-	default:
-		return nil, usageError{fmt.Errorf("-dtype %q: allowed float32, float64", f.dtype)}
+	if j.train.DType, err = parseDType(f.dtype); err != nil {
+		return nil, err
 	}
 	if j.train.Deriv, err = annsvd.ParseDerivMethod(f.deriv); err != nil {
 		return nil, usageError{err}
@@ -277,32 +272,26 @@ func writeJSON(path string, v any) error {
 	return atomicio.WriteFile(path, append(b, '\n'))
 }
 
-// progressFor returns a solve progress callback drawing a bar per phase on w.
-func progressFor(w io.Writer, label string) func(solve.Progress) {
-	var bar *viz.Progress
-	phase := ""
-	return func(p solve.Progress) {
-		if p.Phase != phase {
-			if bar != nil {
-				bar.Done()
-			}
-			phase = p.Phase
-			bar = viz.NewProgress(w, p.Total, label+" "+p.Phase)
-		}
-		bar.Update(p.Step, p.Loss)
-		if p.Step == p.Total {
-			bar.Done()
-			bar, phase = nil, ""
-		}
+// parseDType parses a -dtype flag value.
+func parseDType(s string) (dtypes.DType, error) {
+	switch s {
+	case "float32":
+		return dtypes.Float32, nil
+	case "float64":
+		return dtypes.Float64, nil
 	}
+	return dtypes.InvalidDType, usageError{fmt.Errorf("-dtype %q: allowed float32, float64", s)}
+}
+
+// progressFor returns a solve progress callback drawing a bar per phase on w (the
+// notebooks' adapter: one line per L-BFGS round in logs, the round and error in the bar).
+func progressFor(w io.Writer, label string) func(solve.Progress) {
+	update, _ := pinnplot.LiveProgress(w, label)
+	return update
 }
 
 // execute trains one job and returns its output record.
-func (f *trainFlags) execute(j *job, args []string, stderr io.Writer) (*output, error) {
-	b, err := engine.New()
-	if err != nil {
-		return nil, err
-	}
+func (f *trainFlags) execute(b backends.Backend, j *job, args []string, stderr io.Writer) (*output, error) {
 	cfg := j.train
 	if !f.quiet {
 		cfg.Progress = progressFor(stderr, j.spec.String())
@@ -341,7 +330,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	b, err := engine.New()
+	var say io.Writer
+	if !f.quiet {
+		say = stderr
+	}
+	b, err := openBackend(say)
 	if err != nil {
 		return err
 	}

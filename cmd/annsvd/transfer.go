@@ -10,7 +10,6 @@ import (
 
 	"github.com/annsvd/annsvd/annsvd"
 	"github.com/annsvd/annsvd/annsvd/adapt"
-	"github.com/annsvd/annsvd/annsvd/engine"
 	"github.com/annsvd/annsvd/annsvd/solve"
 	"github.com/annsvd/annsvd/problems"
 	"github.com/gomlx/gomlx/backends"
@@ -120,7 +119,7 @@ func runTransfer(args []string, stdout, stderr io.Writer) error {
 	if err := prepareOut(*out); err != nil {
 		return err
 	}
-	b, err := engine.New()
+	b, err := openBackend(stdout)
 	if err != nil {
 		return err
 	}

@@ -309,6 +309,10 @@ func LiveProgress(w io.Writer, label string) (update func(solve.Progress), done 
 			cur = viz.NewProgress(w, p.Total, label+" "+name)
 		}
 		cur.Update(p.Step, p.Loss)
+		cur.SetNote(p.Note)
+		if p.Done || (p.Total > 0 && p.Step >= p.Total) {
+			done()
+		}
 	}
 	return update, done
 }
