@@ -18,8 +18,12 @@ PY=/usr/bin/python3
 command -v "$PY" >/dev/null || PY=python3
 
 find_plugin() {
-  # JAX's CUDA PJRT plugin (package jax-cuda13-pjrt / jax-cuda12-pjrt): jax_plugins/*/xla_cuda_plugin.so
+  # First the plugin `annsvd xla install cuda` installed (.xla/plugins), then JAX's CUDA PJRT
+  # plugin (package jax-cuda13-pjrt / jax-cuda12-pjrt): jax_plugins/*/xla_cuda_plugin.so
   local p
+  if [ -e "${ANNSVD_XLA_HOME:-.xla}/plugins/pjrt_c_api_cuda_plugin.so" ]; then
+    readlink -f "${ANNSVD_XLA_HOME:-.xla}/plugins/pjrt_c_api_cuda_plugin.so"; return
+  fi
   p=$("$PY" - <<'PYEOF' 2>/dev/null || true
 import glob, os, importlib.util
 for name in ("jax_plugins.xla_cuda13", "jax_plugins.xla_cuda12"):

@@ -1,112 +1,142 @@
 #!/usr/bin/env python3
-"""JAX peer of annsvd's Burgers PINN step, for the GPU benchmark (bench/gpu.sh).
+"""JAX peer of annsvd's Adam step, for bench/cpu.sh (CPU) and bench/gpu.sh (GPU).
 
-Same setup as ../../shared/peers/torch_pinn.py and annsvd's burgers presets:
-  u_t + u u_x − (0.01/π) u_xx = 0 on [−1,1]×[0,0.99], u(x,0) = −sin πx, u(±1,t) = 0;
-  net 2 → [width]*depth → 1, tanh, float32; 2540 Hammersley + 80 boundary + 160 initial points,
-  PDE residual on all 2780; Adam lr 1e-3; one jit-compiled step (loss, grads, update).
---lowrank R factorises the hidden-to-hidden maps as U(w×R) diag(s) Vᵀ(R×w) + b.
-Prints one line: RESULT_JSON {...} with the median/p10/p90 ms per step after warm-up.
+One jit-compiled, full-batch Adam step (loss, gradients, update) of the PINN of annsvd's
+bench presets; problems, points, network and initial weights are those of pinn_common.py
+(shared with torch_pinn.py):
+  burgers        2 → [width]*depth → 1 (or --widths), soft boundary/initial losses, 3020 points;
+  poisson-paper  2 → 50 → 70 → 1 (--widths 50,70), hard constraint, Laplacian, 32 000 points.
+Input derivatives per point under jax.vmap: by default forward mode (nested jax.jvp, several
+times faster here than --deriv reverse, jax.grad / jax.hessian). Adam lr 1e-3.
+--lowrank R factorises hidden-to-hidden maps as ((h·U)·diag(s))·Vᵀ (+ b unless --svd-no-bias);
+--dtype float64 turns on jax_enable_x64.
+
+  python bench/peers/jax_pinn.py --problem burgers --width 20 --depth 3 --dtype float64
+  python bench/peers/jax_pinn.py --problem poisson-paper --widths 50,70 --lowrank 3 \
+      --lowrank-layers 1 --svd-no-bias
+
+Threads: JAX's defaults (XLA's CPU thread pool, one thread per visible core; XLA_FLAGS as
+found in the environment, reported in the result). Prints one line: RESULT_JSON {...} with
+compile_s (wall time of the first call: trace + compile + one step), loss0 (loss at the
+initial weights) and the median/p10/p90 ms per step of --time-only steps after --warmup steps.
 """
-import argparse, json, math, time
+import argparse
+import os
+import sys
 
-p = argparse.ArgumentParser()
-p.add_argument("--width", type=int, default=20)
-p.add_argument("--depth", type=int, default=3)
-p.add_argument("--lowrank", type=int, default=0)
-p.add_argument("--lowrank-layers", default="all")
-p.add_argument("--time-only", type=int, default=200)
-p.add_argument("--warmup", type=int, default=20)
-p.add_argument("--seed", type=int, default=0)
+p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pinn_common as pc  # noqa: E402
+
+pc.add_args(p, warmup=20, time_only=200)
+p.add_argument("--deriv", choices=["forward", "reverse"], default="forward",
+               help="input derivatives: forward (nested jax.jvp, the faster here) or reverse (jax.grad / jax.hessian)")
 args = p.parse_args()
 
-import numpy as np
-import jax, jax.numpy as jnp
+import json, math, time  # noqa: E402,E401
+import numpy as np  # noqa: E402
+import jax  # noqa: E402
 
-NU = 0.01 / math.pi
+if args.dtype == "float64":
+    jax.config.update("jax_enable_x64", True)
+import jax.numpy as jnp  # noqa: E402
 
-def vdc(idx, base=2):
-    idx = np.asarray(idx).copy(); out = np.zeros(len(idx)); b = float(base)
-    active = np.ones(len(idx), bool)
-    while active.any():
-        out[active] += (idx[active] % base) / b
-        idx //= base; b *= base; active = idx > 0
-    return out
+DT = {"float32": jnp.float32, "float64": jnp.float64}[args.dtype]
+widths = pc.widths_of(args)
+svd = pc.svd_layers(args, widths)
+init = pc.init_params(widths, svd, args.lowrank, not args.svd_no_bias, args.seed)
+params = [{k: jnp.asarray(a, dtype=DT) for k, a in layer.items()} for layer in init]
+E = jnp.eye(2, dtype=DT)  # unit tangents along the two coordinates
 
-def points(rng):
-    m = 2541
-    h = np.stack([vdc(np.arange(m)), np.linspace(0, 1, m + 1)[:-1]], 1)[1:]
-    dom = np.stack([-1 + 2 * h[:, 0], 0.99 * h[:, 1]], 1)
-    bc = np.stack([rng.choice([-1.0, 1.0], 80), rng.permutation(0.99 * vdc(np.arange(1, 81)))], 1)
-    ic = np.stack([-1 + 2 * vdc(np.arange(1, 161)), np.zeros(160)], 1)
-    return np.vstack([bc, ic, dom]).astype(np.float32)
-
-rng = np.random.RandomState(args.seed)
-X = jnp.asarray(points(rng))
-key = jax.random.PRNGKey(args.seed)
-dims = [2] + [args.width] * args.depth + [1]
-hh = [i for i in range(len(dims) - 1) if 0 < i < len(dims) - 2]
-if args.lowrank_layers == "middle" and hh:
-    hh = [hh[len(hh) // 2]]
-params = []
-for i in range(len(dims) - 1):
-    key, k = jax.random.split(key)
-    lim = math.sqrt(6 / (dims[i] + dims[i + 1]))
-    W = jax.random.uniform(k, (dims[i], dims[i + 1]), jnp.float32, -lim, lim)
-    b = jnp.zeros((dims[i + 1],), jnp.float32)
-    if args.lowrank and i in hh:
-        U, S, Vt = jnp.linalg.svd(W, full_matrices=False)
-        r = args.lowrank
-        params.append({"u": U[:, :r], "s": S[:r], "v": Vt[:r].T, "b": b})
-    else:
-        params.append({"w": W, "b": b})
 
 def net(ps, x):
+    """Network output at one point x (shape [2]) as a scalar."""
     h = x
-    for i, p_ in enumerate(ps):
-        h = ((h @ p_["u"]) * p_["s"]) @ p_["v"].T + p_["b"] if "u" in p_ else h @ p_["w"] + p_["b"]
+    for i, q in enumerate(ps):
+        h = ((h @ q["u"]) * q["s"]) @ q["v"].T if "u" in q else h @ q["w"]
+        if "b" in q:
+            h = h + q["b"]
         if i < len(ps) - 1:
             h = jnp.tanh(h)
     return h[0]
 
-def loss(ps):
-    u = lambda x: net(ps, x[None, :])
-    def res(x):
-        ux, ut = jax.grad(u)(x)
-        uxx = jax.grad(lambda y: jax.grad(u)(y)[0])(x)[0]
-        return ut + u(x) * ux - NU * uxx
-    r = jax.vmap(res)(X)
-    ub = jax.vmap(u)(X[:80])
-    ui = jax.vmap(u)(X[80:240])
-    return jnp.mean(r ** 2) + jnp.mean(ub ** 2) + jnp.mean((ui + jnp.sin(math.pi * X[80:240, 0])) ** 2)
 
-lr, b1, b2, eps = 1e-3, 0.9, 0.999, 1e-8
-m = jax.tree_util.tree_map(jnp.zeros_like, params)
-v = jax.tree_util.tree_map(jnp.zeros_like, params)
+if args.problem == "burgers":
+    pts, NB, NI = pc.burgers_points(args.seed)
+    X = jnp.asarray(pts, dtype=DT)
+    Xb, Xi = X[:NB], X[NB:NB + NI]
+    ic_target = -jnp.sin(math.pi * Xi[:, 0])
+
+    def loss(ps):
+        u = lambda x: net(ps, x)  # noqa: E731
+
+        def residual(x):
+            if args.deriv == "forward":
+                uv, u_t = jax.jvp(u, (x,), (E[1],))
+                u_x, u_xx = jax.jvp(lambda y: jax.jvp(u, (y,), (E[0],))[1], (x,), (E[0],))
+            else:
+                du = jax.grad(u)
+                uv, (u_x, u_t) = u(x), du(x)
+                u_xx = jax.grad(lambda y: du(y)[0])(x)[0]
+            return u_t + uv * u_x - pc.NU * u_xx
+
+        r = jax.vmap(residual)(X)
+        ub = jax.vmap(u)(Xb)
+        ui = jax.vmap(u)(Xi)
+        return jnp.mean(r ** 2) + jnp.mean(ub ** 2) + jnp.mean((ui - ic_target) ** 2)
+else:
+    X = jnp.asarray(pc.poisson_points(), dtype=DT)
+    xs, ys = X[:, 0], X[:, 1]
+    f = 10 * (xs - 1) * jnp.cos(5 * ys) - 25 * (xs - 1) * (ys - 1) * jnp.sin(5 * ys)
+
+    def loss(ps):
+        def u(z):
+            x, y = z[0], z[1]
+            return (1 - x) * (1 - y) * jnp.sin(5 * y) + x * (1 - x) * y * (1 - y) * net(ps, z)
+
+        def laplacian(z):
+            if args.deriv == "forward":  # Σᵢ ∂²u/∂zᵢ² by forward over forward mode
+                d2 = lambda e: jax.jvp(lambda w: jax.jvp(u, (w,), (e,))[1], (z,), (e,))[1]  # noqa: E731
+                return d2(E[0]) + d2(E[1])
+            return jnp.trace(jax.hessian(u)(z))
+
+        lap = jax.vmap(laplacian)(X)
+        return jnp.mean((lap - f) ** 2)
+
+lr, b1, b2, eps = args.lr, 0.9, 0.999, 1e-8
+tmap = jax.tree_util.tree_map
+m = tmap(jnp.zeros_like, params)
+v = tmap(jnp.zeros_like, params)
+
 
 @jax.jit
 def step(ps, m, v, t):
     l, g = jax.value_and_grad(loss)(ps)
-    m = jax.tree_util.tree_map(lambda a, b: b1 * a + (1 - b1) * b, m, g)
-    v = jax.tree_util.tree_map(lambda a, b: b2 * a + (1 - b2) * b * b, v, g)
-    mh = jax.tree_util.tree_map(lambda a: a / (1 - b1 ** t), m)
-    vh = jax.tree_util.tree_map(lambda a: a / (1 - b2 ** t), v)
-    ps = jax.tree_util.tree_map(lambda p_, a, b: p_ - lr * a / (jnp.sqrt(b) + eps), ps, mh, vh)
+    m = tmap(lambda a, b: b1 * a + (1 - b1) * b, m, g)
+    v = tmap(lambda a, b: b2 * a + (1 - b2) * b * b, v, g)
+    c1, c2 = 1 - b1 ** t, 1 - b2 ** t
+    ps = tmap(lambda p_, a, b: p_ - lr * (a / c1) / (jnp.sqrt(b / c2) + eps), ps, m, v)
     return ps, m, v, l
 
+
+t = jnp.asarray(1, dtype=DT)
 t0 = time.perf_counter()
-params, m, v, l = step(params, m, v, 1.0); l.block_until_ready()
+params, m, v, l = step(params, m, v, t)
+l.block_until_ready()
 compile_s = time.perf_counter() - t0
-for t in range(2, args.warmup + 2):
-    params, m, v, l = step(params, m, v, float(t))
+loss0 = float(l)
+for _ in range(args.warmup):
+    t = t + 1
+    params, m, v, l = step(params, m, v, t)
 l.block_until_ready()
 ts = []
-for t in range(args.time_only):
+for _ in range(args.time_only):
+    t = t + 1
     t0 = time.perf_counter()
-    params, m, v, l = step(params, m, v, float(t + args.warmup + 2)); l.block_until_ready()
+    params, m, v, l = step(params, m, v, t)
+    l.block_until_ready()
     ts.append(time.perf_counter() - t0)
-ts = np.array(ts) * 1e3
-print("RESULT_JSON " + json.dumps({"width": args.width, "depth": args.depth, "lowrank": args.lowrank,
-      "lowrank_layers": args.lowrank_layers if args.lowrank else None, "device": str(jax.devices()[0]),
-      "compile_s": compile_s, "ms_median": float(np.median(ts)), "ms_p10": float(np.percentile(ts, 10)),
-      "ms_p90": float(np.percentile(ts, 90)), "n": len(ts)}))
+out = {"engine": "jax", **pc.describe(args, widths, svd), "params": pc.count_params(init),
+       "deriv": args.deriv, "jax": jax.__version__, "device": str(jax.devices()[0]), "xla_flags": os.environ.get("XLA_FLAGS", ""),
+       "warmup": args.warmup, "compile_s": compile_s, "loss0": loss0, "loss_last": float(l), **pc.stats_ms(ts)}
+print("RESULT_JSON " + json.dumps(out), flush=True)

@@ -298,7 +298,11 @@ func LiveProgress(w io.Writer, label string) (update func(solve.Progress), done 
 			cur = nil
 		}
 	}
+	closedAt := -1 // the step at which the current phase's bar was closed
 	update = func(p solve.Progress) {
+		if cur == nil && p.Phase == phase && p.Step == closedAt {
+			return // a repeated final report of a phase already closed
+		}
 		if cur == nil || p.Phase != phase {
 			done()
 			phase = p.Phase
@@ -312,6 +316,7 @@ func LiveProgress(w io.Writer, label string) (update func(solve.Progress), done 
 		cur.SetNote(p.Note)
 		if p.Done || (p.Total > 0 && p.Step >= p.Total) {
 			done()
+			closedAt = p.Step
 		}
 	}
 	return update, done

@@ -2,6 +2,8 @@ package pinnplot
 
 import (
 	"bytes"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/annsvd/annsvd/annsvd"
@@ -97,4 +99,25 @@ func TestRankStudy(t *testing.T) {
 	require.Contains(t, StudyTable(runs), "| compact k=2 | 2 | 67 |")
 	_, err = Sweep(engine.MustDefault(), p, net, cfg, true, specs, 0, nil)
 	require.ErrorContains(t, err, "pinnplot: Sweep: seeds 0")
+}
+
+// TestLiveProgressRounds: one bar for a phase of rounds, a line per new round (its note),
+// and no second bar from the phase's repeated final report.
+func TestLiveProgressRounds(t *testing.T) {
+	var buf strings.Builder
+	update, done := LiveProgress(&buf, "run")
+	for round := 1; round <= 3; round++ {
+		for it := 1; it <= 10; it++ {
+			update(solve.Progress{Phase: "lbfgs", Step: (round-1)*10 + it, Total: 30, Loss: 1, Round: round, Rounds: 3,
+				Note: fmt.Sprintf("round %d/3", round)})
+		}
+	}
+	update(solve.Progress{Phase: "lbfgs", Step: 30, Total: 30, Loss: 1, Round: 3, Rounds: 3, Note: "round 3/3", Done: true})
+	done()
+	out := buf.String()
+	for _, r := range []string{"round 1/3", "round 2/3", "round 3/3"} {
+		require.Contains(t, out, r)
+	}
+	// One bar: its 100 % line and its final line, and no second bar from the Done report.
+	require.Equal(t, 2, strings.Count(out, "30/30"), out)
 }
