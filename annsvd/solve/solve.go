@@ -471,7 +471,7 @@ func (r *Run) AdamSteps(n int) error {
 		if err != nil {
 			return fmt.Errorf("solve: Adam step %d: %w", r.Step+1, err)
 		}
-		if len(r.AdamStepTimes) == 0 {
+		if r.CompileTime == 0 {
 			// GoMLX's Exec.PreCompile donates (and loses) the buffers of variables the
 			// graph updates, so compilation is timed as part of the first step.
 			r.CompileTime = time.Since(t0)

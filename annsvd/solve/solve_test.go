@@ -140,3 +140,16 @@ func TestBadSettings(t *testing.T) {
 		t.Logf("%-14s → %v", name, err)
 	}
 }
+
+// TestCompileTimeIsTheFirstStep: CompileTime stays the first Adam step's time when the
+// step timings are reset (as the benchmark does after its warm-up).
+func TestCompileTimeIsTheFirstStep(t *testing.T) {
+	r, err := solve.NewRun(engine.MustDefault(), poisson1D(), netCfg(annsvd.LayerSpec{}), solve.Config{Seed: 1})
+	require.NoError(t, err)
+	require.NoError(t, r.AdamSteps(1))
+	first := r.CompileTime
+	require.Positive(t, first)
+	r.AdamStepTimes = r.AdamStepTimes[:0]
+	require.NoError(t, r.AdamSteps(2))
+	require.Equal(t, first, r.CompileTime)
+}
