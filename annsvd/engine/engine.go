@@ -101,15 +101,14 @@ func (i Info) String() string {
 		return i.Config
 	}
 	var extra []string
-	for _, s := range []string{i.Plugin, i.PJRT, i.Source} {
-		if s == i.PJRT && s != "" {
-			s = "PJRT " + s
-		} else if s == i.Plugin && s != "" {
-			s = "plugin " + s
-		}
-		if s != "" {
-			extra = append(extra, s)
-		}
+	if i.Plugin != "" {
+		extra = append(extra, "plugin "+i.Plugin)
+	}
+	if i.PJRT != "" {
+		extra = append(extra, "PJRT "+i.PJRT)
+	}
+	if i.Source != "" {
+		extra = append(extra, i.Source)
 	}
 	if len(extra) == 0 {
 		return i.Config
@@ -135,7 +134,6 @@ func NewWithConfig(config string) (b backends.Backend, err error) {
 	name, opts, _ := strings.Cut(config, ":")
 	switch name {
 	case "xla", "stablehlo", "hlo", "shlo", "pjrt":
-		info.Engine = "xla"
 		if gomlxConfig, info, err = resolveXLA(config, opts); err != nil {
 			return nil, err
 		}

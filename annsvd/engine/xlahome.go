@@ -118,7 +118,11 @@ func InstalledPlugin(platform string) (Installed, error) {
 	dir := filepath.Join(home, "plugins")
 	raw, err := os.ReadFile(filepath.Join(dir, platform+".json"))
 	if err != nil {
-		return Installed{}, fmt.Errorf("no %s plugin installed in %s: run `annsvd xla install%s`", platform, dir, map[bool]string{true: "", false: " " + platform}[platform == "cpu"])
+		cmd := "annsvd xla install"
+		if platform != "cpu" {
+			cmd += " " + platform
+		}
+		return Installed{}, fmt.Errorf("no %s plugin installed in %s: run `%s`", platform, dir, cmd)
 	}
 	var in Installed
 	if err := json.Unmarshal(raw, &in); err != nil {

@@ -341,6 +341,7 @@ func (r *Run) lbfgsRounds(iters int) (LBFGSReport, error) {
 		}
 	}
 	total.Notes = append(total.Notes, fmt.Sprintf("RAD: %d L-BFGS rounds of ≤ %d iterations, points redrawn between rounds", rounds, rad.LBFGSEvery))
-	r.reportLBFGS(total.Iterations-r.phase.base, iters-r.phase.base, total.LossAfter, true)
+	r.phase.base = 0 // the closing report counts over the whole phase
+	r.reportLBFGS(total.Iterations, iters, total.LossAfter, true)
 	return total, nil
 }

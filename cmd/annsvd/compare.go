@@ -68,11 +68,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		}
 		jobs = append(jobs, j)
 	}
-	var say io.Writer
-	if !f.quiet {
-		say = stderr
-	}
-	b, err := openBackend(say)
+	b, err := f.openBackend(stderr)
 	if err != nil {
 		return err
 	}

@@ -272,6 +272,14 @@ func writeJSON(path string, v any) error {
 	return atomicio.WriteFile(path, append(b, '\n'))
 }
 
+// openBackend opens the backend in force, saying which on stderr unless -quiet.
+func (f *trainFlags) openBackend(stderr io.Writer) (backends.Backend, error) {
+	if f.quiet {
+		return openBackend(nil)
+	}
+	return openBackend(stderr)
+}
+
 // parseDType parses a -dtype flag value.
 func parseDType(s string) (dtypes.DType, error) {
 	switch s {
@@ -330,11 +338,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var say io.Writer
-	if !f.quiet {
-		say = stderr
-	}
-	b, err := openBackend(say)
+	b, err := f.openBackend(stderr)
 	if err != nil {
 		return err
 	}

@@ -92,13 +92,17 @@ func runBackends(args []string, stdout, stderr io.Writer) error {
 	for _, platform := range []string{"cpu", "cuda"} {
 		cfg := "xla:" + platform
 		in, err := engine.InstalledPlugin(platform)
+		var gpuErr error
+		if platform == "cuda" {
+			gpuErr = engine.CheckGPU()
+		}
 		switch {
 		case !engine.XLAAvailable:
 			fmt.Fprintf(tw, "%s\tunavailable\tthis binary was built without cgo (no XLA)\n", cfg)
 		case err != nil:
 			fmt.Fprintf(tw, "%s\tnot installed\t%v\n", cfg, err)
-		case platform == "cuda" && engine.CheckGPU() != nil:
-			fmt.Fprintf(tw, "%s\tinstalled, unusable\t%v\n", cfg, engine.CheckGPU())
+		case gpuErr != nil:
+			fmt.Fprintf(tw, "%s\tinstalled, unusable\t%v\n", cfg, gpuErr)
 		default:
 			detail := fmt.Sprintf("%s %s, %s", in.Package, in.Version, in.Link)
 			if *load {
