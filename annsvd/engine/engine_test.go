@@ -170,6 +170,19 @@ func TestInstallIsANoOpWhenInstalled(t *testing.T) {
 	require.True(t, os.IsNotExist(err))
 }
 
+// TestInstallWheelChoice: an unknown -wheel name is one line listing the candidates;
+// naming a wheel other than the installed one reinstalls (here it reaches the missing
+// Python, so the no-op shortcut was not taken), naming the installed one is a no-op.
+func TestInstallWheelChoice(t *testing.T) {
+	fakeInstall(t, "/bin/sh")
+	_, err := engine.Install("cpu", engine.InstallOptions{Wheel: "nope"})
+	require.ErrorContains(t, err, `wheel "nope" unknown (allowed: lammps-jax-pjrt-cpu, `)
+	_, err = engine.Install("cpu", engine.InstallOptions{Wheel: "xla-cpu-pjrt", Python: "/nonexistent/python3"})
+	require.ErrorContains(t, err, "/nonexistent/python3")
+	in, err := engine.Install("cpu", engine.InstallOptions{Wheel: "fake-wheel", Python: "/nonexistent/python3"})
+	require.ErrorContains(t, err, `wheel "fake-wheel" unknown`, "fake-wheel is no candidate: %+v", in)
+}
+
 // TestCandidatesArePinned: every candidate's requirements file pins one exact version
 // with a sha256 and names no index or host.
 func TestCandidatesArePinned(t *testing.T) {

@@ -61,6 +61,11 @@ type InstallOptions struct {
 	Python string
 	// Force reinstalls even when a plugin is already installed.
 	Force bool
+	// Wheel, when set, restricts the candidates to the one with this package name
+	// (e.g. "fastatomstruct-xla-cpu", whose float64 step is faster but whose float32
+	// gradients are less accurate; see the README). A different installed wheel is
+	// replaced.
+	Wheel string
 	// Smoke checks that a plugin library works (loads, compiles and runs a small
 	// graph in float32 and float64 with the same results as pure Go). The CLI runs it
 	// in a child process so that a crashing library cannot take the installer down;
@@ -81,14 +86,24 @@ type InstallOptions struct {
 // record, so nothing half-installed is ever picked up; a candidate whose smoke test
 // crashed the process is skipped next time.
 func Install(platform string, o InstallOptions) (Installed, error) {
-	var cands []Candidate
+	var cands, all []Candidate
 	for _, c := range Candidates {
 		if c.Platform == platform {
-			cands = append(cands, c)
+			all = append(all, c)
+			if o.Wheel == "" || o.Wheel == c.Package {
+				cands = append(cands, c)
+			}
 		}
 	}
-	if len(cands) == 0 {
+	if len(all) == 0 {
 		return Installed{}, fmt.Errorf("engine: xla install: platform %q unknown (allowed: cpu, cuda)", platform)
+	}
+	if len(cands) == 0 {
+		var names []string
+		for _, c := range all {
+			names = append(names, c.Package)
+		}
+		return Installed{}, fmt.Errorf("engine: xla install %s: wheel %q unknown (allowed: %s)", platform, o.Wheel, strings.Join(names, ", "))
 	}
 	logf := func(format string, args ...any) {
 		if o.Log != nil {
@@ -96,7 +111,7 @@ func Install(platform string, o InstallOptions) (Installed, error) {
 		}
 	}
 	if !o.Force {
-		if in, err := InstalledPlugin(platform); err == nil {
+		if in, err := InstalledPlugin(platform); err == nil && (o.Wheel == "" || o.Wheel == in.Package) {
 			logf("already installed: %s %s at %s (PJRT %s); nothing to do", in.Package, in.Version, in.Link, in.PJRT)
 			return in, nil
 		}

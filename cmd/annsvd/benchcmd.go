@@ -4,6 +4,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -32,6 +34,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	targetS := fs.Float64("target-s", 10, "-scaling: timed seconds aimed at per cell (steps clamped to [3, 50])")
 	maxStepS := fs.Float64("max-step-s", 60, "-scaling: skip cells whose step, extrapolated from the previous N, exceeds this many seconds")
 	mdOut := fs.String("md", "", "-scaling: also write the table as Markdown to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the timed presets to this file")
 	if err := parseFlags(fs, args, "usage: annsvd bench [flags]   (times the Adam step; median/p10/p90 ms, CPU ms, peak RSS, compile time)", stderr); err != nil {
 		return err
 	}
@@ -83,6 +86,17 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	b, err := openBackend(nil)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("-cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("-cpuprofile %s: %w", *cpuProfile, err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var results []*bench.Result
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)

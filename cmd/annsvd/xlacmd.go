@@ -15,7 +15,7 @@ import (
 
 // runXLA is `annsvd xla install [cpu|cuda] [-force]`: the one-time plugin install.
 func runXLA(args []string, stdout, stderr io.Writer) error {
-	const usage = "usage: annsvd xla install [cpu|cuda] [-force]   (installs a PJRT plugin wheel into a project-local venv; see annsvd backends)"
+	const usage = "usage: annsvd xla install [cpu|cuda] [-force] [-wheel NAME]   (installs a PJRT plugin wheel into a project-local venv; see annsvd backends)"
 	if len(args) == 0 {
 		return usageError{fmt.Errorf("missing sub-command: %s", usage)}
 	}
@@ -35,6 +35,7 @@ func runXLA(args []string, stdout, stderr io.Writer) error {
 	}
 	fs := flag.NewFlagSet("annsvd xla install", flag.ContinueOnError)
 	force := fs.Bool("force", false, "reinstall even if a plugin is installed")
+	wheel := fs.String("wheel", "", "install this candidate wheel only (package name; default: the first that works)")
 	platform := "cpu"
 	rest := args[1:]
 	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
@@ -55,6 +56,7 @@ func runXLA(args []string, stdout, stderr io.Writer) error {
 	}
 	in, err := engine.Install(platform, engine.InstallOptions{
 		Force: *force,
+		Wheel: *wheel,
 		Log:   stdout,
 		Smoke: func(lib string) error {
 			var out bytes.Buffer
