@@ -25,7 +25,10 @@ type Defaults struct {
 	Activation annsvd.Activation
 	AdamSteps  int
 	LBFGSIters int
-	LR         float64
+	// QN is the quasi-Newton method of the LBFGSIters iterations (solve.Config.QN;
+	// empty: L-BFGS).
+	QN solve.QNUpdate
+	LR float64
 	// SVDNoBias drops the bias of SVD layers (the paper-faithful Poisson preset).
 	SVDNoBias bool
 	// Float64 trains in float64 (default float32).

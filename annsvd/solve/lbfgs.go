@@ -26,8 +26,13 @@ type LBFGSReport struct {
 	LossBefore float64 `json:"loss_before"`
 	LossAfter  float64 `json:"loss_after"`
 	WallS      float64 `json:"wall_s"`
+	// Method is the quasi-Newton method (Config.QN).
+	Method string `json:"method,omitempty"`
 	// DType is the precision L-BFGS ran in.
 	DType string `json:"dtype,omitempty"`
+	// Updates and Skipped count the dense methods' applied and skipped updates of H.
+	Updates int `json:"updates,omitempty"`
+	Skipped int `json:"skipped_updates,omitempty"`
 	// Restarts counts the restarts after line-search failures.
 	Restarts int `json:"restarts,omitempty"`
 	// Attempts describes each L-BFGS attempt (iterations, loss, reason).
@@ -120,7 +125,7 @@ func (rec *lbfgsRecorder) Record(loc *optimize.Location, op optimize.Operation, 
 	}
 	r := rec.r
 	r.Step++
-	r.History.add(r.Step, "lbfgs", loc.F, r.names, rec.terms, time.Since(r.start).Seconds())
+	r.History.add(r.Step, string(r.Config.QN), loc.F, r.names, rec.terms, time.Since(r.start).Seconds())
 	r.reportLBFGS(rec.done+stats.MajorIterations, rec.total, loc.F, false)
 	if r.stopRequested() {
 		return errStop
@@ -141,7 +146,7 @@ func (r *Run) reportLBFGS(done, total int, loss float64, last bool) {
 	if r.Config.Progress == nil {
 		return
 	}
-	p := Progress{Phase: "lbfgs", Step: done, Total: total, Loss: loss, Elapsed: time.Since(r.start), Done: last}
+	p := Progress{Phase: string(r.Config.QN), Step: done, Total: total, Loss: loss, Elapsed: time.Since(r.start), Done: last}
 	if ph := r.phase; ph.total > 0 {
 		p.Step, p.Total, p.Round, p.Rounds, p.Note = ph.base+done, ph.total, ph.round, ph.rounds, ph.note
 	}
@@ -160,7 +165,9 @@ type LBFGSOptions struct {
 	// resolution.
 	ModelPrecision bool
 	// Restarts is how many times a line-search failure that still made progress
-	// restarts L-BFGS (fresh curvature history) from the best point (0: 3; < 0: none).
+	// restarts L-BFGS (fresh curvature history) from the best point (0: 3 for L-BFGS;
+	// unbounded for the dense methods, which reset H to the identity and go on until
+	// the budget ends or an attempt from a fresh H makes no progress; < 0: none).
 	Restarts int
 }
 
@@ -186,9 +193,13 @@ func (r *Run) LBFGSWith(iters int, opts LBFGSOptions) (LBFGSReport, error) {
 	restarts := opts.Restarts
 	if restarts == 0 {
 		restarts = 3
+		if r.Config.QN.Dense() {
+			restarts = math.MaxInt
+		}
 	}
 	eval := r
 	rep.DType = r.Config.DType.String()
+	rep.Method = string(r.Config.QN)
 	if !opts.ModelPrecision && r.Config.DType != dtypes.Float64 {
 		s, err := r.float64Shadow()
 		if err != nil {
@@ -198,8 +209,13 @@ func (r *Run) LBFGSWith(iters int, opts LBFGSOptions) (LBFGSReport, error) {
 		}
 	}
 	rec := &lbfgsRecorder{r: r, total: iters}
+	var up0, sk0 int
+	if d := r.dense; d != nil {
+		up0, sk0 = d.Updates, d.Skipped
+	}
 	first := true
 	for attempt := 0; ; attempt++ {
+		kept := r.dense.Kept() // the attempt starts from H learnt before
 		a, err := eval.lbfgsAttempt(iters-rec.done, rec)
 		if err != nil {
 			return rep, err
@@ -217,11 +233,19 @@ func (r *Run) LBFGSWith(iters int, opts LBFGSOptions) (LBFGSReport, error) {
 			rep.Reason = fmt.Sprintf("interrupted after %d of %d iterations", rec.done, iters)
 			break
 		}
-		progressed := a.LossAfter < a.LossBefore*(1-1e-9)
+		// An attempt that made no progress ends the phase, unless it started from a kept
+		// H (learnt on other points or before a failure): then it is retried from H = I.
+		progressed := a.LossAfter < a.LossBefore*(1-1e-9) || kept
 		if r.stopped || a.Status != optimize.Failure.String() || rec.done >= iters || attempt >= restarts || !progressed {
 			break
 		}
 		rep.Restarts++
+		if r.dense != nil {
+			r.dense.Reset() // a failed line search: start again from H = I
+		}
+	}
+	if d := r.dense; d != nil {
+		rep.Updates, rep.Skipped = d.Updates-up0, d.Skipped-sk0
 	}
 	if rec.done < iters && rep.Status == optimize.Failure.String() && !r.stopped {
 		rep.Reason += fmt.Sprintf(" (stopped after %d restarts at %d of %d iterations)", rep.Restarts, rec.done, iters)
@@ -282,11 +306,19 @@ func (r *Run) lbfgsAttempt(iters int, rec *lbfgsRecorder) (LBFGSReport, error) {
 	rep.LossBefore = f0
 	settings := &optimize.Settings{
 		MajorIterations:   iters,
-		GradientThreshold: 1e-10,
+		GradientThreshold: gradThreshold(rec.r.Config.QN),
 		Converger:         &optimize.FunctionConverge{Relative: 1e-12, Iterations: 50},
 		Recorder:          rec,
 	}
-	method := &optimize.LBFGS{Store: r.Config.LBFGSHistory, Linesearcher: &optimize.MoreThuente{}}
+	var method optimize.Method = &optimize.LBFGS{Store: r.Config.LBFGSHistory, Linesearcher: &optimize.MoreThuente{}}
+	if u := rec.r.Config.QN; u.Dense() {
+		// The state lives on the owner run (r may be its float64 copy), so H carries
+		// over rounds; a reset comes only after a failed line search.
+		if rec.r.dense == nil || rec.r.dense.Update != u {
+			rec.r.dense = &DenseQN{Update: u, GradStopThreshold: math.NaN()}
+		}
+		method = rec.r.dense
+	}
 	res, err := optimize.Minimize(problem, x0, settings, method)
 	if evalErr != nil {
 		return rep, evalErr
@@ -299,7 +331,7 @@ func (r *Run) lbfgsAttempt(iters int, rec *lbfgsRecorder) (LBFGSReport, error) {
 	}
 	rep.Iterations, rep.FuncEvals, rep.GradEvals = res.Stats.MajorIterations, res.Stats.FuncEvaluations, res.Stats.GradEvaluations
 	rep.Status = res.Status.String()
-	rep.Reason = describeStatus(res.Status, iters)
+	rep.Reason = describeStatus(res.Status, iters, gradThreshold(rec.r.Config.QN))
 	if rec.r.stopped {
 		rep.Reason = "interrupted (Config.Stop)"
 	} else if err != nil {
@@ -389,12 +421,21 @@ func copyNetVars(dst, src *Run) error {
 	return nil
 }
 
-func describeStatus(s optimize.Status, iters int) string {
+// gradThreshold is the ‖g‖∞ that ends a quasi-Newton attempt: 1e-10 for L-BFGS, 1e-14
+// for the dense methods, which are meant to go far below L-BFGS's losses.
+func gradThreshold(u QNUpdate) float64 {
+	if u.Dense() {
+		return 1e-14
+	}
+	return 1e-10
+}
+
+func describeStatus(s optimize.Status, iters int, gradTol float64) string {
 	switch s {
 	case optimize.IterationLimit:
 		return fmt.Sprintf("reached the iteration limit (%d)", iters)
 	case optimize.GradientThreshold:
-		return "gradient ‖g‖∞ below 1e-10"
+		return fmt.Sprintf("gradient ‖g‖∞ below %g", gradTol)
 	case optimize.FunctionConvergence:
 		return "loss changed by less than 1e-12 (relative) over 50 iterations"
 	case optimize.Failure:

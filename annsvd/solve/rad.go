@@ -268,7 +268,7 @@ func radSelect(rng *rand.Rand, cand [][]float64, res []float64, m int, k, c floa
 
 // lbfgsRounds runs up to iters L-BFGS iterations; with a RAD hook whose LBFGSEvery is
 // set, in rounds of that many iterations with a resampling between rounds (each round
-// restarts L-BFGS on the new points). A Checkpointer hook with Every > 0 saves a
+// restarts L-BFGS on the new points; the dense methods keep their H across rounds). A Checkpointer hook with Every > 0 saves a
 // checkpoint after each resampling (with the new points, so a resumed run continues
 // exactly there); a run resumed inside a round first completes it. The reports of the
 // rounds are merged.
@@ -316,7 +316,7 @@ func (r *Run) lbfgsRounds(iters int) (LBFGSReport, error) {
 		rep, err := r.LBFGS(n)
 		r.roundDone += rep.Iterations
 		if rounds == 0 {
-			total.LossBefore, total.DType = rep.LossBefore, rep.DType
+			total.LossBefore, total.DType, total.Method = rep.LossBefore, rep.DType, rep.Method
 		}
 		rounds++
 		total.Iterations += rep.Iterations
@@ -325,6 +325,8 @@ func (r *Run) lbfgsRounds(iters int) (LBFGSReport, error) {
 		total.Status, total.Reason, total.LossAfter = rep.Status, rep.Reason, rep.LossAfter
 		total.WallS += rep.WallS
 		total.Restarts += rep.Restarts
+		total.Updates += rep.Updates
+		total.Skipped += rep.Skipped
 		total.Attempts = append(total.Attempts, rep.Attempts...)
 		for _, note := range rep.Notes {
 			if !slices.Contains(total.Notes, note) {
@@ -340,7 +342,7 @@ func (r *Run) lbfgsRounds(iters int) (LBFGSReport, error) {
 			break // no progress possible (e.g. a zero gradient): do not spin
 		}
 	}
-	total.Notes = append(total.Notes, fmt.Sprintf("RAD: %d L-BFGS rounds of ≤ %d iterations, points redrawn between rounds", rounds, rad.LBFGSEvery))
+	total.Notes = append(total.Notes, fmt.Sprintf("RAD: %d %s rounds of ≤ %d iterations, points redrawn between rounds", rounds, r.Config.QN.Label(), rad.LBFGSEvery))
 	r.phase.base = 0 // the closing report counts over the whole phase
 	r.reportLBFGS(total.Iterations, iters, total.LossAfter, true)
 	return total, nil

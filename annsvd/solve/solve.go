@@ -27,8 +27,15 @@ type Config struct {
 	AdamSteps int `json:"adam_steps"`
 	// LR is Adam's learning rate (> 0; default 1e-3).
 	LR float64 `json:"lr"`
-	// LBFGSIters is the maximum number of L-BFGS iterations after Adam (≥ 0).
+	// LBFGSIters is the maximum number of quasi-Newton iterations after Adam (≥ 0),
+	// of the method QN.
 	LBFGSIters int `json:"lbfgs_iters"`
+	// QN is the quasi-Newton method after Adam: L-BFGS (the default) or a dense one
+	// (BFGS, SSBFGS, SSBroyden; see DenseQN), all in float64.
+	QN QNUpdate `json:"qn,omitempty"`
+	// QNMaxParams bounds the parameter count of the dense methods (0:
+	// DefaultQNMaxParams): a larger network is refused before anything is allocated.
+	QNMaxParams int `json:"qn_max_params,omitempty"`
 	// LBFGSHistory is the number of L-BFGS correction pairs kept (default 50).
 	LBFGSHistory int `json:"lbfgs_history"`
 	// LogEvery records the history every this many Adam steps (default: about 200
@@ -79,6 +86,7 @@ var ErrInterrupted = errors.New("training interrupted")
 
 // Progress reports training progress to a display.
 type Progress struct {
+	// Phase is "adam" or the quasi-Newton method (Config.QN: "lbfgs", "ssbroyden", …).
 	Phase       string
 	Step, Total int
 	Loss        float64
@@ -104,6 +112,12 @@ func (c Config) Validate() error {
 	}
 	if c.LR < 0 || math.IsNaN(c.LR) || math.IsInf(c.LR, 0) {
 		return fmt.Errorf("solve: learning rate %v out of range: need a finite lr > 0", c.LR)
+	}
+	if _, err := ParseQNUpdate(string(c.QN)); err != nil {
+		return err
+	}
+	if c.QNMaxParams < 0 {
+		return fmt.Errorf("solve: quasi-Newton parameter bound %d out of range: need ≥ 1 (0: %d)", c.QNMaxParams, DefaultQNMaxParams)
 	}
 	if c.LBFGSHistory < 0 {
 		return fmt.Errorf("solve: lbfgs history %d out of range: need ≥ 1", c.LBFGSHistory)
@@ -132,6 +146,9 @@ func (c Config) withDefaults() Config {
 	if c.LBFGSHistory == 0 {
 		c.LBFGSHistory = 50
 	}
+	if c.QN == "" {
+		c.QN = QNLBFGS
+	}
 	if c.DType == dtypes.InvalidDType {
 		c.DType = dtypes.Float32
 	}
@@ -145,9 +162,10 @@ func (c Config) withDefaults() Config {
 }
 
 // History is the per-term loss record of a run. Record k is at global step Step[k]
-// (Adam steps count first, then L-BFGS iterations continue the count).
+// (Adam steps count first, then quasi-Newton iterations continue the count).
 type History struct {
-	Step  []int     `json:"step"`
+	Step []int `json:"step"`
+	// Phase is "adam" or the quasi-Newton method (Config.QN) per record.
 	Phase []string  `json:"phase"`
 	Loss  []float64 `json:"loss"`
 	// Terms maps each term name to its unweighted mean squared residual per record.
@@ -196,6 +214,8 @@ type Run struct {
 	stopped bool
 	// shadow is the float64 copy L-BFGS optimises a float32 run in (kept across rounds).
 	shadow *Run
+	// dense is the dense quasi-Newton method's state (its H), kept across rounds.
+	dense *DenseQN
 
 	inputs    []*tensors.Tensor
 	names     []string
@@ -279,6 +299,11 @@ func NewRun(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Con
 		}
 	}
 	sortVars(r.trainVars)
+	if cfg.LBFGSIters > 0 {
+		if err := checkDenseQN(cfg.QN, r.NumParams(), cfg.QNMaxParams); err != nil {
+			return nil, err
+		}
+	}
 	if err := r.checkHooks(); err != nil {
 		return nil, err
 	}
@@ -691,12 +716,22 @@ func (r *Run) checkHooks() error {
 
 // CheckNetwork validates the settings and builds the network once in a scratch context
 // (without sampling or compiling), so that bad ranks or thresholds are reported before
-// any work starts.
+// any work starts; so is a dense quasi-Newton method on a network too large for its
+// p×p matrix.
 func CheckNetwork(p *annsvd.Problem, netCfg annsvd.Config, cfg Config) (*annsvd.Network, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return annsvd.NewNetwork(context.New(), networkConfig(p, netCfg, cfg))
+	n, err := annsvd.NewNetwork(context.New(), networkConfig(p, netCfg, cfg))
+	if err != nil {
+		return nil, err
+	}
+	if cfg.LBFGSIters > 0 {
+		if err := checkDenseQN(cfg.QN, n.Params(), cfg.QNMaxParams); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
 }
 
 // networkConfig completes a network configuration from the problem and the training

@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/annsvd/annsvd/annsvd/solve"
 	"io"
 	"maps"
 	"slices"
@@ -43,7 +44,8 @@ func describeDefaults(d problems.Defaults) string {
 	if d.Schedule != "" {
 		s += ", schedule " + d.Schedule
 	}
-	s += fmt.Sprintf("), L-BFGS %d iterations", d.LBFGSIters)
+	qn, _ := solve.ParseQNUpdate(string(d.QN))
+	s += fmt.Sprintf("), %s %d iterations", qn.Label(), d.LBFGSIters)
 	if d.Float64 {
 		s += ", float64"
 	}
@@ -69,7 +71,7 @@ func describeDefaults(d problems.Defaults) string {
 			s += fmt.Sprintf(" every %d Adam steps", r.Period)
 		}
 		if r.LBFGSEvery > 0 {
-			s += fmt.Sprintf(" between L-BFGS rounds of %d iterations", r.LBFGSEvery)
+			s += fmt.Sprintf(" between %s rounds of %d iterations", qn.Label(), r.LBFGSEvery)
 		}
 		if r.K != 0 || r.C != 0 {
 			s += fmt.Sprintf(" (k=%g, c=%g)", r.K, max(r.C, 0))

@@ -22,16 +22,16 @@ import (
 
 // trainFlags are the flags shared by train and compare.
 type trainFlags struct {
-	fs                                                                       *flag.FlagSet
-	problem, mode, activation, widths, svdLayers, dtype, deriv, out, product string
-	rank, fourier                                                            int
-	threshold, fourierSigma                                                  float64
-	relative, svdBias, quiet                                                 bool
-	adam, lbfgs, logEvery, lbfgsHistory                                      int
-	seed                                                                     int64
-	lr                                                                       float64
-	px                                                                       problemFlags
-	rel                                                                      reliabilityFlags
+	fs                                                                           *flag.FlagSet
+	problem, mode, activation, widths, svdLayers, dtype, deriv, out, product, qn string
+	rank, fourier                                                                int
+	threshold, fourierSigma                                                      float64
+	relative, svdBias, quiet                                                     bool
+	adam, lbfgs, qnIters, qnMax, logEvery, lbfgsHistory                          int
+	seed                                                                         int64
+	lr                                                                           float64
+	px                                                                           problemFlags
+	rel                                                                          reliabilityFlags
 }
 
 func newTrainFlags(name string, withMode bool) *trainFlags {
@@ -52,7 +52,10 @@ func newTrainFlags(name string, withMode bool) *trainFlags {
 	fs.StringVar(&f.widths, "widths", "", "hidden widths, comma separated (default: the problem's, e.g. 20,20,20)")
 	fs.StringVar(&f.activation, "activation", "", "hidden activation: "+annsvd.ActivationNames+" (default: the problem's)")
 	fs.IntVar(&f.adam, "adam", 0, "Adam steps ≥ 0 (default: the problem's)")
-	fs.IntVar(&f.lbfgs, "lbfgs", 0, "maximum L-BFGS iterations ≥ 0 after Adam (default: the problem's)")
+	fs.StringVar(&f.qn, "qn", "", "quasi-Newton method after Adam, in float64: "+solve.QNNames+" (the dense ones keep a p×p inverse Hessian: p ≤ 16384 parameters; default: the problem's, lbfgs)")
+	fs.IntVar(&f.qnIters, "qn-iters", 0, "maximum quasi-Newton iterations ≥ 0 after Adam (default: the problem's); -lbfgs is the same")
+	fs.IntVar(&f.qnMax, "qn-max-params", solve.DefaultQNMaxParams, "largest parameter count p ≥ 1 a dense -qn method accepts (its p×p float64 matrix takes 8p² bytes)")
+	fs.IntVar(&f.lbfgs, "lbfgs", 0, "maximum quasi-Newton (L-BFGS or -qn's) iterations ≥ 0 after Adam (default: the problem's)")
 	fs.IntVar(&f.lbfgsHistory, "lbfgs-history", 50, "L-BFGS correction pairs kept ≥ 1 (scipy's maxcor)")
 	fs.Float64Var(&f.lr, "lr", 0, "Adam learning rate > 0 (default: the problem's, 1e-3)")
 	fs.Int64Var(&f.seed, "seed", 1, "seed ≥ 0 for sampling and initialisation")
@@ -136,11 +139,30 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 		}
 		j.train.AdamSteps = f.adam
 	}
-	if f.isSet("lbfgs") {
-		if f.lbfgs < 0 {
-			return nil, usageError{fmt.Errorf("-lbfgs %d out of range: need ≥ 0 iterations", f.lbfgs)}
+	for _, it := range []struct {
+		name string
+		n    int
+	}{{"lbfgs", f.lbfgs}, {"qn-iters", f.qnIters}} {
+		if !f.isSet(it.name) {
+			continue
 		}
-		j.train.LBFGSIters = f.lbfgs
+		if it.n < 0 {
+			return nil, usageError{fmt.Errorf("-%s %d out of range: need ≥ 0 iterations", it.name, it.n)}
+		}
+		if f.isSet("lbfgs") && f.isSet("qn-iters") && f.lbfgs != f.qnIters {
+			return nil, usageError{fmt.Errorf("-lbfgs %d and -qn-iters %d disagree: give one of them", f.lbfgs, f.qnIters)}
+		}
+		j.train.LBFGSIters = it.n
+	}
+	j.train.QN = d.QN
+	if f.qnMax < 1 {
+		return nil, usageError{fmt.Errorf("-qn-max-params %d out of range: need ≥ 1", f.qnMax)}
+	}
+	j.train.QNMaxParams = f.qnMax
+	if f.qn != "" {
+		if j.train.QN, err = solve.ParseQNUpdate(f.qn); err != nil {
+			return nil, usageError{err}
+		}
 	}
 	if f.isSet("lr") {
 		if !(f.lr > 0) || math.IsInf(f.lr, 0) {
@@ -350,7 +372,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 
 func printTable(w io.Writer, rows []*output) {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "problem\tmode\trank\tparams\tadam ms/step\ttrain s\trel L2\tL∞\tL_rms\tL-BFGS")
+	fmt.Fprintln(tw, "problem\tmode\trank\tparams\tadam ms/step\ttrain s\trel L2\tL∞\tL_rms\tquasi-Newton")
 	for _, o := range rows {
 		rank := "-"
 		var ranks []string
@@ -364,7 +386,7 @@ func printTable(w io.Writer, rows []*output) {
 		}
 		lb := "-"
 		if o.LBFGS != nil {
-			lb = fmt.Sprintf("%d it (%s)", o.LBFGS.Iterations, o.LBFGS.Status)
+			lb = fmt.Sprintf("%s %d it (%s)", solve.QNUpdate(o.LBFGS.Method).Label(), o.LBFGS.Iterations, o.LBFGS.Status)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%.1f\t%.3e\t%.3e\t%.3e\t%s\n", o.Problem, o.Mode, rank, o.Network.Params,
 			o.Timing.AdamMsPerStep, o.Timing.TrainS, o.Metrics.RelL2, o.Metrics.LInf, o.Metrics.RMS, lb)

@@ -24,7 +24,13 @@ import (
 )
 
 // PhaseNames maps the history's phase identifiers to the labels drawn on loss curves.
-var PhaseNames = map[string]string{"adam": "Adam", "lbfgs": "L-BFGS"}
+var PhaseNames = func() map[string]string {
+	m := map[string]string{"adam": "Adam"}
+	for _, u := range solve.QNUpdates {
+		m[string(u)] = u.Label()
+	}
+	return m
+}()
 
 // Loss plots the per-term loss history of res (unweighted mean squared residuals) and
 // the total weighted loss on a log scale, with a dashed line at the start of each
