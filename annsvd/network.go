@@ -42,7 +42,34 @@ type Config struct {
 	// Fourier, when Features > 0, feeds the first layer random Fourier features of the
 	// coordinates instead of the coordinates themselves.
 	Fourier Fourier
+	// Periodic, when Modes > 0, feeds the first layer an exactly periodic embedding of
+	// one coordinate (and the other coordinates as they are).
+	Periodic Periodic
 }
+
+// Periodic configures an exactly periodic input embedding of coordinate Coord with
+// period P (Dong & Ni, J. Comput. Phys. 435, 2021; Wang, Sankaran, Wang & Perdikaris,
+// "An expert's guide to training PINNs", arXiv 2308.08468): x ↦ [cos(2πk·x/P),
+// sin(2πk·x/P)], k = 1 … M, so that the network and all its x-derivatives are
+// P-periodic by construction and no periodicity loss is needed. (For x ∈ [−L, L], P = 2L
+// and the features are cos(kπx/L), sin(kπx/L).) The first layer maps the 2M features
+// and the other coordinates: z = cos(ωx)·W_cos + sin(ωx)·W_sin + Σ_{i≠Coord} xᵢ·W[i,:] + b,
+// ω = 2π·(1…M)/P; it is a composition of jets, so forward derivatives flow through it.
+type Periodic struct {
+	// Coord is the index of the periodic input coordinate.
+	Coord int `json:"coord"`
+	// Period P > 0.
+	Period float64 `json:"period,omitempty"`
+	// Modes M ≥ 1 (0: no embedding).
+	Modes int `json:"modes,omitempty"`
+}
+
+// Periodic embedding variables of layer 0: the weights of the cosine and sine features
+// (the other coordinates keep "w", with one row per coordinate other than Coord).
+const (
+	PeriodicCos = "w_pcos"
+	PeriodicSin = "w_psin"
+)
 
 // Fourier configures a random Fourier-feature input embedding (Tancik et al., NeurIPS
 // 2020; Wang, Wang & Perdikaris, CMAME 384, 2021): γ(x) = [sin(2π·x·B), cos(2π·x·B)]
@@ -179,6 +206,14 @@ func (c Config) Validate() error {
 	if f := c.Fourier; f.Features < 0 || (f.Features > 0 && (!(f.Sigma > 0) || math.IsInf(f.Sigma, 0))) {
 		return fmt.Errorf("annsvd: Fourier features m=%d, σ=%v out of range: need m ≥ 1 and a finite σ > 0 (m = 0: off)", f.Features, f.Sigma)
 	}
+	if p := c.Periodic; p.Modes != 0 {
+		if p.Modes < 0 || !(p.Period > 0) || math.IsInf(p.Period, 0) || p.Coord < 0 || p.Coord >= c.Inputs {
+			return fmt.Errorf("annsvd: periodic embedding M=%d, P=%v of coordinate %d out of range: need M ≥ 1, a finite P > 0 and a coordinate in [0, %d)", p.Modes, p.Period, p.Coord, c.Inputs)
+		}
+		if c.Fourier.Features > 0 {
+			return fmt.Errorf("annsvd: periodic embedding and Fourier features together: choose one")
+		}
+	}
 	if c.Product < ProductAuto || c.Product > ProductFormed {
 		return fmt.Errorf("annsvd: unknown SVD product order %d (allowed: %s)", int(c.Product), ProductNames)
 	}
@@ -295,6 +330,19 @@ func NewNetwork(ctx *context.Context, cfg Config) (*Network, error) {
 			}
 			lctx.VariableWithValue(FourierScale, TensorOf(bm, dt, m, k)).SetTrainable(false)
 			info.Params, info.MAdds = 2*k*n+n, m*k+2*k*n
+		} else if i == 0 && cfg.Periodic.Modes > 0 {
+			// Input layer on the 2M periodic features and the other m−1 coordinates: one
+			// Glorot W (fan-in 2M + m−1) split into W_cos, W_sin and W.
+			k := cfg.Periodic.Modes
+			info.In = 2*k + m - 1
+			raw := glorot(rng, info.In, n).RawMatrix().Data
+			lctx.VariableWithValue(PeriodicCos, TensorOf(raw[:k*n], dt, k, n))
+			lctx.VariableWithValue(PeriodicSin, TensorOf(raw[k*n:2*k*n], dt, k, n))
+			if m > 1 {
+				lctx.VariableWithValue("w", TensorOf(raw[2*k*n:], dt, m-1, n))
+			}
+			lctx.VariableWithValue("b", TensorOf(make([]float64, n), dt, 1, n))
+			info.Params, info.MAdds = info.In*n+n, k+info.In*n
 		} else if info.Spec.Mode == Dense {
 			info.Params, info.MAdds = m*n+n, m*n
 			lctx.VariableWithValue("w", TensorOf(w.RawMatrix().Data, dt, m, n))
@@ -404,6 +452,14 @@ func (n *Network) Forward(ctx *context.Context, x []Jet) Jet {
 			ws, wc := vg("w_sin"), vg("w_cos")
 			h = linear(s, func(z *Node) *Node { return Dot(z, ws) }, nil).
 				Add(linear(c, func(z *Node) *Node { return Dot(z, wc) }, b))
+		case l.Index == 0 && n.Periodic.Modes > 0:
+			c, s := n.periodicFeatures(x[n.Periodic.Coord])
+			wc, ws := vg(PeriodicCos), vg(PeriodicSin)
+			h = linear(c, func(z *Node) *Node { return Dot(z, wc) }, nil).
+				Add(linear(s, func(z *Node) *Node { return Dot(z, ws) }, b))
+			if others := slices.Delete(slices.Clone(x), n.Periodic.Coord, n.Periodic.Coord+1); len(others) > 0 {
+				h = h.Add(n.rowCombination(others, vg("w")))
+			}
 		case l.Index == 0:
 			// z = Σᵢ xᵢ·W[i,:] + b; rows are taken with a one-hot Dot so that no Slice
 			// (whose gradient needs Pad) sits on a differentiated path.
@@ -430,15 +486,15 @@ func (n *Network) Forward(ctx *context.Context, x []Jet) Jet {
 }
 
 // rowCombination returns the jet of Σᵢ xᵢ·M[i,:] for the coordinate jets x (each [N,1])
-// and a matrix M with one row per input. Rows are taken with one-hot Dots, so that no
+// and a matrix M with one row per jet of x. Rows are taken with one-hot Dots, so that no
 // Slice (whose gradient needs Pad) sits on a differentiated path.
 func (n *Network) rowCombination(x []Jet, m *Node) Jet {
 	g := m.Graph()
 	var sum Jet
 	for i := range x {
-		onehot := make([]float64, n.Inputs)
+		onehot := make([]float64, len(x))
 		onehot[i] = 1
-		row := ConstJet(Dot(Const(g, TensorOf(onehot, n.dtype(), 1, n.Inputs)), m), len(x))
+		row := ConstJet(Dot(Const(g, TensorOf(onehot, n.dtype(), 1, len(x))), m), n.Inputs)
 		if term := x[i].Mul(row); i == 0 {
 			sum = term
 		} else {
@@ -446,6 +502,18 @@ func (n *Network) rowCombination(x []Jet, m *Node) Jet {
 		}
 	}
 	return sum
+}
+
+// periodicFeatures returns the jets of cos(ω·x) and sin(ω·x) ([N, M] each) for the
+// periodic coordinate's jet x ([N,1]), ω = 2π·(1…M)/P.
+func (n *Network) periodicFeatures(x Jet) (cos, sin Jet) {
+	p := n.Periodic
+	omega := make([]float64, p.Modes)
+	for k := range omega {
+		omega[k] = 2 * math.Pi * float64(k+1) / p.Period
+	}
+	z := x.Mul(ConstJet(Const(x.V.Graph(), TensorOf(omega, n.dtype(), 1, p.Modes)), n.Inputs))
+	return z.Cos(), z.Sin()
 }
 
 // fourierFeatures returns the jets of sin(2π·x·B) and cos(2π·x·B) ([N, m] each). Rows of

@@ -123,22 +123,24 @@ func evalDerivs(t *testing.T, net *annsvd.Network, ctx *context.Context, method 
 
 func TestDerivativesAgainstFiniteDifferences(t *testing.T) {
 	type variant struct {
-		act     annsvd.Activation
-		mode    annsvd.LayerSpec
-		fourier annsvd.Fourier
+		act      annsvd.Activation
+		mode     annsvd.LayerSpec
+		fourier  annsvd.Fourier
+		periodic annsvd.Periodic
 	}
 	var variants []variant
 	for _, act := range []annsvd.Activation{annsvd.ActTanh, annsvd.ActSine, annsvd.ActSwish} {
 		for _, mode := range []annsvd.LayerSpec{{Mode: annsvd.Dense}, {Mode: annsvd.Compact, Rank: 5}} {
-			variants = append(variants, variant{act, mode, annsvd.Fourier{}})
+			variants = append(variants, variant{act, mode, annsvd.Fourier{}, annsvd.Periodic{}})
 		}
 	}
-	variants = append(variants, variant{annsvd.ActTanh, annsvd.LayerSpec{Mode: annsvd.Compact, Rank: 5}, annsvd.Fourier{Features: 6, Sigma: 1}})
+	variants = append(variants, variant{annsvd.ActTanh, annsvd.LayerSpec{Mode: annsvd.Compact, Rank: 5}, annsvd.Fourier{Features: 6, Sigma: 1}, annsvd.Periodic{}},
+		variant{annsvd.ActTanh, annsvd.LayerSpec{Mode: annsvd.Compact, Rank: 5}, annsvd.Fourier{}, annsvd.Periodic{Coord: 1, Period: 1.5, Modes: 4}})
 	for _, v := range variants {
 		act, mode := v.act, v.mode
 		{
 			cfg := annsvd.Config{Inputs: 2, Widths: []int{16, 12, 10}, Outputs: 1, Activation: act, DType: dtypes.Float64,
-				Seed: 3, SVD: map[int]annsvd.LayerSpec{1: mode, 2: mode}, Fourier: v.fourier}
+				Seed: 3, SVD: map[int]annsvd.LayerSpec{1: mode, 2: mode}, Fourier: v.fourier, Periodic: v.periodic}
 			ctx := context.New()
 			net, err := annsvd.NewNetwork(ctx, cfg)
 			require.NoError(t, err)
@@ -304,4 +306,47 @@ func TestFourierEmbedding(t *testing.T) {
 		_, err := annsvd.NewNetwork(context.New(), c)
 		require.ErrorContains(t, err, "Fourier features", "%+v", bad)
 	}
+}
+
+// TestPeriodicEmbedding checks that the periodic embedding makes u and its derivatives
+// P-periodic in the chosen coordinate to rounding (float64), that the other coordinate
+// still enters, and that bad settings are refused.
+func TestPeriodicEmbedding(t *testing.T) {
+	const period = 2.0
+	for _, mode := range []annsvd.LayerSpec{{Mode: annsvd.Dense}, {Mode: annsvd.Compact, Rank: 4}} {
+		cfg := annsvd.Config{Inputs: 2, Widths: []int{12, 12}, Outputs: 1, DType: dtypes.Float64, Seed: 7,
+			SVD: map[int]annsvd.LayerSpec{1: mode}, Periodic: annsvd.Periodic{Coord: 0, Period: period, Modes: 5}}
+		ctx := context.New()
+		net, err := annsvd.NewNetwork(ctx, cfg)
+		require.NoError(t, err)
+		require.Equal(t, 2*5+1, net.Layers[0].In)
+		require.Equal(t, 11*12+12, net.Layers[0].Params)
+		xs := []float64{-0.93, -0.2, 0.41, 0.999}
+		ts := []float64{0.05, 0.5, 0.77, 1}
+		base := evalDerivs(t, net, ctx, annsvd.DerivForward, xs, ts)
+		for _, k := range []float64{1, -1, 3} {
+			shifted := make([]float64, len(xs))
+			for i, x := range xs {
+				shifted[i] = x + k*period
+			}
+			got := evalDerivs(t, net, ctx, annsvd.DerivForward, shifted, ts)
+			for d := range base { // u, u_x, u_t, u_xx, u_tt
+				for i := range xs {
+					require.InDelta(t, base[d][i], got[d][i], 1e-12*math.Max(1, math.Abs(base[d][i])), "%s shift %g·P output %d point %d", mode, k, d, i)
+				}
+			}
+		}
+		for i := range xs { // t enters: u(x, t) ≠ u(x, t + 0.1)
+			later := evalDerivs(t, net, ctx, annsvd.DerivForward, xs, []float64{ts[0] + 0.1, ts[1] + 0.1, ts[2] + 0.1, ts[3] + 0.1})
+			require.Greater(t, math.Abs(later[0][i]-base[0][i]), 1e-6)
+		}
+	}
+	for _, bad := range []annsvd.Periodic{{Modes: -1, Period: 2}, {Modes: 3}, {Modes: 3, Period: math.Inf(1)}, {Modes: 3, Period: 2, Coord: 2}} {
+		cfg := annsvd.Config{Inputs: 2, Widths: []int{4}, Outputs: 1, Periodic: bad}
+		_, err := annsvd.NewNetwork(context.New(), cfg)
+		require.ErrorContains(t, err, "periodic embedding", "%+v", bad)
+	}
+	cfg := annsvd.Config{Inputs: 2, Widths: []int{4}, Outputs: 1, Periodic: annsvd.Periodic{Modes: 2, Period: 2}, Fourier: annsvd.Fourier{Features: 2, Sigma: 1}}
+	_, err := annsvd.NewNetwork(context.New(), cfg)
+	require.ErrorContains(t, err, "choose one")
 }

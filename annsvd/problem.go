@@ -88,6 +88,10 @@ type Problem struct {
 	Transform func(x []Jet, n Jet) Jet
 	// Reference returns the evaluation set with independent reference values.
 	Reference func() (*EvalSet, error)
+	// Periods gives, by coordinate index, the period of a solution periodic in that
+	// coordinate (0 or absent: not periodic). A network's periodic embedding
+	// (Config.Periodic) must be of such a coordinate, with its period.
+	Periods []float64
 	// Setup, when set, creates the problem's own variables in ctx (e.g. the log of an
 	// unknown coefficient of an inverse problem) before training; trainable ones are
 	// trained with the network. Residuals read them through Term.ResidualCtx.

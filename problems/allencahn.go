@@ -40,6 +40,7 @@ func AllenCahn() (*annsvd.Problem, error) {
 		Name:     "allen-cahn",
 		Equation: registry["allen-cahn"].Equation,
 		Coords:   []string{"x", "t"},
+		Periods:  []float64{2, 0},
 		Terms: func(seed uint64) ([]annsvd.Term, error) {
 			dom, err := ShiftedHammersley(seed, AllenCahnDomainPoints, []float64{-1, 0}, []float64{1, 1})
 			if err != nil {

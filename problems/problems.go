@@ -40,6 +40,9 @@ type Defaults struct {
 	Weights map[string]float64
 	// Fourier, when Features > 0, is the Fourier-feature input embedding.
 	Fourier annsvd.Fourier
+	// PeriodicModes, when > 0, is the number M of modes of the exactly periodic input
+	// embedding (annsvd.Periodic) of the problem's periodic coordinate.
+	PeriodicModes int
 	// RAD, when its Period is > 0, turns on residual-based adaptive sampling.
 	RAD solve.RADConfig
 	// Hard builds the problem with its hard-constraint trial solution (Options.Hard;
@@ -225,4 +228,17 @@ func (d Defaults) Train(seed uint64) (solve.Config, error) {
 		cfg.Hooks = append(cfg.Hooks, rad)
 	}
 	return cfg, nil
+}
+
+// Periodic returns the names of the problems periodic in some coordinate (built with
+// their defaults; see annsvd.Problem.Periods).
+func Periodic() []string {
+	var out []string
+	for _, name := range Names() {
+		p, err := registry[name].Build(Options{})
+		if err == nil && slices.ContainsFunc(p.Periods, func(v float64) bool { return v > 0 }) {
+			out = append(out, name)
+		}
+	}
+	return out
 }

@@ -84,19 +84,20 @@ func (c *Checkpointer) Save(r *Run) (string, error) {
 
 // runSettings are the settings a checkpoint must agree on with the run restoring it.
 type runSettings struct {
-	Problem    string         `json:"problem"`
-	Coords     []string       `json:"coords"`
-	Terms      []string       `json:"terms"`
-	Inputs     int            `json:"inputs"`
-	Outputs    int            `json:"outputs"`
-	Widths     []int          `json:"widths"`
-	Activation string         `json:"activation"`
-	DType      string         `json:"dtype"`
-	Deriv      string         `json:"deriv"`
-	Seed       uint64         `json:"seed"`
-	NetSeed    uint64         `json:"net_seed"`
-	Layers     []layerSetting `json:"layers"`
-	Fourier    annsvd.Fourier `json:"fourier,omitempty"`
+	Problem    string          `json:"problem"`
+	Coords     []string        `json:"coords"`
+	Terms      []string        `json:"terms"`
+	Inputs     int             `json:"inputs"`
+	Outputs    int             `json:"outputs"`
+	Widths     []int           `json:"widths"`
+	Activation string          `json:"activation"`
+	DType      string          `json:"dtype"`
+	Deriv      string          `json:"deriv"`
+	Seed       uint64          `json:"seed"`
+	NetSeed    uint64          `json:"net_seed"`
+	Layers     []layerSetting  `json:"layers"`
+	Fourier    annsvd.Fourier  `json:"fourier,omitempty"`
+	Periodic   annsvd.Periodic `json:"periodic,omitempty"`
 }
 
 type layerSetting struct {
@@ -153,7 +154,7 @@ func (r *Run) settings() runSettings {
 		Problem: r.Problem.Name, Coords: r.Problem.Coords, Terms: r.TermNames(),
 		Inputs: r.Net.Inputs, Outputs: r.Net.Outputs, Widths: r.Net.Widths,
 		Activation: r.Net.Activation.String(), DType: strings.ToLower(r.Config.DType.String()), Deriv: r.Config.Deriv.String(),
-		Seed: r.Config.Seed, NetSeed: r.Net.Seed, Fourier: r.Net.Fourier,
+		Seed: r.Config.Seed, NetSeed: r.Net.Seed, Fourier: r.Net.Fourier, Periodic: r.Net.Periodic,
 	}
 	for _, l := range r.Net.Layers {
 		s.Layers = append(s.Layers, layerSetting{Name: l.Name, Mode: l.Spec.Mode.String(), Rank: l.Rank,
@@ -529,6 +530,8 @@ func (ck *loadedCheckpoint) checkSettings(s runSettings) error {
 		return differ("layer biases", cb, sb)
 	case c.Fourier != s.Fourier:
 		return differ("Fourier features", c.Fourier, s.Fourier)
+	case c.Periodic != s.Periodic:
+		return differ("periodic embedding", c.Periodic, s.Periodic)
 	case c.Seed != s.Seed:
 		return differ("seed", c.Seed, s.Seed)
 	case c.NetSeed != s.NetSeed:

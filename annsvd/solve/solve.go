@@ -248,7 +248,9 @@ func NewRun(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Con
 		return nil, err
 	}
 	dim := len(p.Coords)
-	netCfg = networkConfig(p, netCfg, cfg)
+	if netCfg, err = networkConfig(p, netCfg, cfg); err != nil {
+		return nil, err
+	}
 	r := &Run{Problem: p, Backend: b, Config: cfg, Terms: terms, Ctx: context.New(), start: time.Now()}
 	r.Net, err = annsvd.NewNetwork(r.Ctx, netCfg)
 	if err != nil {
@@ -722,7 +724,11 @@ func CheckNetwork(p *annsvd.Problem, netCfg annsvd.Config, cfg Config) (*annsvd.
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n, err := annsvd.NewNetwork(context.New(), networkConfig(p, netCfg, cfg))
+	netCfg, err := networkConfig(p, netCfg, cfg)
+	if err != nil {
+		return nil, err
+	}
+	n, err := annsvd.NewNetwork(context.New(), netCfg)
 	if err != nil {
 		return nil, err
 	}
@@ -735,9 +741,10 @@ func CheckNetwork(p *annsvd.Problem, netCfg annsvd.Config, cfg Config) (*annsvd.
 }
 
 // networkConfig completes a network configuration from the problem and the training
-// settings: one input per coordinate, the training dtype, and the training seed unless
-// the network has its own.
-func networkConfig(p *annsvd.Problem, netCfg annsvd.Config, cfg Config) annsvd.Config {
+// settings: one input per coordinate, the training dtype, the training seed unless
+// the network has its own, and the period of a periodic embedding from the problem
+// (which must be periodic in that coordinate, with that period if one is given).
+func networkConfig(p *annsvd.Problem, netCfg annsvd.Config, cfg Config) (annsvd.Config, error) {
 	netCfg.Inputs, netCfg.DType = len(p.Coords), cfg.withDefaults().DType
 	if netCfg.Outputs == 0 {
 		netCfg.Outputs = 1
@@ -745,5 +752,23 @@ func networkConfig(p *annsvd.Problem, netCfg annsvd.Config, cfg Config) annsvd.C
 	if netCfg.Seed == 0 {
 		netCfg.Seed = cfg.Seed
 	}
-	return netCfg
+	if pe := &netCfg.Periodic; pe.Modes != 0 {
+		var period float64
+		if pe.Coord >= 0 && pe.Coord < len(p.Periods) {
+			period = p.Periods[pe.Coord]
+		}
+		coord := fmt.Sprint(pe.Coord)
+		if pe.Coord >= 0 && pe.Coord < len(p.Coords) {
+			coord = p.Coords[pe.Coord]
+		}
+		switch {
+		case period == 0:
+			return netCfg, fmt.Errorf("solve: periodic embedding of coordinate %s: problem %s is not periodic in it", coord, p.Name)
+		case pe.Period == 0:
+			pe.Period = period
+		case pe.Period != period:
+			return netCfg, fmt.Errorf("solve: periodic embedding of coordinate %s with period %g: problem %s has period %g", coord, pe.Period, p.Name, period)
+		}
+	}
+	return netCfg, nil
 }

@@ -95,6 +95,8 @@ func TestBadInput(t *testing.T) {
 		{name: "qn-iters -1", args: tinyBurgers("-qn-iters", "-1"), code: 2, want: "-qn-iters -1"},
 		{name: "qn-iters and lbfgs disagree", args: tinyBurgers("-qn-iters", "5"), code: 2, want: "-lbfgs 0 and -qn-iters 5"},
 		{name: "qn-max-params 0", args: tinyBurgers("-qn-max-params", "0"), code: 2, want: "-qn-max-params 0"},
+		{name: "periodic not periodic", args: tinyBurgers("-periodic", "3"), code: 2, want: "-periodic 3: problem burgers is not periodic"},
+		{name: "periodic -1", args: tinyBurgers("-periodic", "-1"), code: 2, want: "-periodic -1"},
 		{name: "qn unknown", args: tinyBurgers("-qn", "newton"), code: 2, want: `"newton"`},
 		{name: "qn dense too large", args: tinyBurgers("-widths", "200,200", "-qn", "ssbroyden", "-lbfgs", "10"), code: 2, want: "p = 41001"},
 		{name: "lr 0", args: tinyBurgers("-lr", "0"), code: 2, want: "-lr 0"},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -24,7 +25,7 @@ import (
 type trainFlags struct {
 	fs                                                                           *flag.FlagSet
 	problem, mode, activation, widths, svdLayers, dtype, deriv, out, product, qn string
-	rank, fourier                                                                int
+	rank, fourier, periodic                                                      int
 	threshold, fourierSigma                                                      float64
 	relative, svdBias, quiet                                                     bool
 	adam, lbfgs, qnIters, qnMax, logEvery, lbfgsHistory                          int
@@ -48,6 +49,7 @@ func newTrainFlags(name string, withMode bool) *trainFlags {
 	fs.StringVar(&f.product, "svd-product", "auto", "SVD layer evaluation order: auto (cheaper per layer), factored (((h·U)·diag(s))·Vᵀ, W never formed) or formed (W = U·diag(s)·Vᵀ once per step, then h·W); same function and gradients")
 	fs.BoolVar(&f.svdBias, "svd-bias", true, "give SVD layers a bias b (default: the problem's; poisson-paper has none)")
 	fs.IntVar(&f.fourier, "fourier", 0, "random Fourier-feature input embedding with m ≥ 1 features [sin(2πxB), cos(2πxB)] (0: off; default: the preset's)")
+	fs.IntVar(&f.periodic, "periodic", 0, "exactly periodic input embedding [cos(2πkx/P), sin(2πkx/P)], k = 1…M, of the problem's periodic coordinate with M ≥ 1 modes (periodic problems: allen-cahn; 0: off; default: the preset's)")
 	fs.Float64Var(&f.fourierSigma, "fourier-sigma", 1, "standard deviation σ > 0 of the Fourier matrix B (with -fourier)")
 	fs.StringVar(&f.widths, "widths", "", "hidden widths, comma separated (default: the problem's, e.g. 20,20,20)")
 	fs.StringVar(&f.activation, "activation", "", "hidden activation: "+annsvd.ActivationNames+" (default: the problem's)")
@@ -223,7 +225,14 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 		}
 		fourier.Sigma = f.fourierSigma
 	}
-	j.net = annsvd.Config{Widths: widths, Activation: act, Outputs: 1, SVD: svd, Product: product, Fourier: fourier}
+	periodic := annsvd.Periodic{Modes: d.PeriodicModes}
+	if f.isSet("periodic") {
+		if f.periodic < 0 {
+			return nil, usageError{fmt.Errorf("-periodic %d out of range: need M ≥ 1 modes (0: off)", f.periodic)}
+		}
+		periodic.Modes = f.periodic
+	}
+	j.net = annsvd.Config{Widths: widths, Activation: act, Outputs: 1, SVD: svd, Product: product, Fourier: fourier, Periodic: periodic}
 	hard := d.Hard
 	if f.isSet("hard") {
 		hard = f.px.hard
@@ -234,6 +243,12 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 	}
 	if j.problem, err = entry.Build(problems.Options{Dim: f.px.dim, Widths: widths, Hard: hard, Points: points}); err != nil {
 		return nil, usageError{err}
+	}
+	if periodic.Modes > 0 {
+		j.net.Periodic.Coord = slices.IndexFunc(j.problem.Periods, func(p float64) bool { return p > 0 })
+		if j.net.Periodic.Coord < 0 {
+			return nil, usageError{fmt.Errorf("-periodic %d: problem %s is not periodic in any coordinate (periodic ones: %s)", periodic.Modes, entry.Name, strings.Join(problems.Periodic(), ", "))}
+		}
 	}
 	if hard && !f.isSet("weights") && len(j.train.Weights) > 0 {
 		// The preset's weights of the condition terms the trial solution imposes exactly
