@@ -45,6 +45,8 @@ type Defaults struct {
 	PeriodicModes int
 	// RAD, when its Period is > 0, turns on residual-based adaptive sampling.
 	RAD solve.RADConfig
+	// RBA, when its Eta is > 0, turns on residual-based attention.
+	RBA solve.RBAConfig
 	// Hard builds the problem with its hard-constraint trial solution (Options.Hard;
 	// problems whose Entry.Hard is set).
 	Hard bool

@@ -214,39 +214,73 @@ func logRange(lo, hi, frac, extraTop float64) (float64, float64) {
 // It returns an error if series is empty, a series has
 // len(Steps) ≠ len(Values) or no positive finite value.
 func LossCurves(series []LossSeries, phases []Phase, title string, opts ...Option) (*Figure, error) {
+	curves := make([]Curve, len(series))
+	for k, s := range series {
+		curves[k] = Curve{Label: orDefault(s.Term, fmt.Sprintf("series %d", k)), Y: s.Values}
+		if len(s.Steps) != len(s.Values) {
+			return nil, fmt.Errorf("viz: LossCurves: series %q: len(Steps)=%d but len(Values)=%d", curves[k].Label, len(s.Steps), len(s.Values))
+		}
+		for _, st := range s.Steps {
+			curves[k].X = append(curves[k].X, float64(st))
+		}
+	}
+	return logYLines("LossCurves", curves, phases, title, "step", "loss", opts)
+}
+
+// Curve is one line of Curves: Y[k] at X[k], e.g. an error against wall time.
+type Curve struct {
+	// Label is the legend entry.
+	Label string
+	// X and Y are the points; non-positive and non-finite Y cannot be shown on
+	// the log axis and are skipped.
+	X, Y []float64
+}
+
+// Curves plots curves on a log-scaled y axis, one colour per curve, with the legend
+// outside the axes, e.g. the error of several optimisers against wall time. Options:
+// WithTitle (overrides title), WithSize (default 7.5×4.5 in), WithXLabel, WithYLabel
+// (override xLabel, yLabel).
+//
+// It returns an error if curves is empty, a curve has len(X) ≠ len(Y) or no positive
+// finite Y.
+func Curves(curves []Curve, title, xLabel, yLabel string, opts ...Option) (*Figure, error) {
+	return logYLines("Curves", curves, nil, title, xLabel, yLabel, opts)
+}
+
+func logYLines(fn string, curves []Curve, phases []Phase, title, xLabel, yLabel string, opts []Option) (*Figure, error) {
 	o, err := collect(opts)
 	if err != nil {
 		return nil, err
 	}
-	if len(series) == 0 {
-		return nil, fmt.Errorf("viz: LossCurves: series is empty")
+	if len(curves) == 0 {
+		return nil, fmt.Errorf("viz: %s: series is empty", fn)
 	}
-	p := newPlot(orDefault(o.title, title), orDefault(o.xLabel, "step"), orDefault(o.yLabel, "loss"))
+	p := newPlot(orDefault(o.title, title), orDefault(o.xLabel, xLabel), orDefault(o.yLabel, yLabel))
 	setLogY(p)
 	p.Add(grid())
 	lb := newLegendBox()
 	lo, hi := math.Inf(1), math.Inf(-1)
-	for k, s := range series {
-		name := orDefault(s.Term, fmt.Sprintf("series %d", k))
-		if len(s.Steps) != len(s.Values) {
-			return nil, fmt.Errorf("viz: LossCurves: series %q: len(Steps)=%d but len(Values)=%d", name, len(s.Steps), len(s.Values))
+	for k, c := range curves {
+		name := orDefault(c.Label, fmt.Sprintf("series %d", k))
+		if len(c.X) != len(c.Y) {
+			return nil, fmt.Errorf("viz: %s: series %q: len(X)=%d but len(Y)=%d", fn, name, len(c.X), len(c.Y))
 		}
-		if len(s.Values) == 0 {
-			return nil, fmt.Errorf("viz: LossCurves: series %q is empty", name)
+		if len(c.Y) == 0 {
+			return nil, fmt.Errorf("viz: %s: series %q is empty", fn, name)
 		}
-		pts := make(plotter.XYs, 0, len(s.Values))
-		for i, v := range s.Values {
-			if isFinite(v) && v > 0 {
-				pts = append(pts, plotter.XY{X: float64(s.Steps[i]), Y: v})
+		pts := make(plotter.XYs, 0, len(c.Y))
+		for i, v := range c.Y {
+			if isFinite(v) && v > 0 && isFinite(c.X[i]) {
+				pts = append(pts, plotter.XY{X: c.X[i], Y: v})
 				lo, hi = math.Min(lo, v), math.Max(hi, v)
 			}
 		}
 		if len(pts) == 0 {
-			return nil, fmt.Errorf("viz: LossCurves: series %q has no positive finite value", name)
+			return nil, fmt.Errorf("viz: %s: series %q has no positive finite value", fn, name)
 		}
 		l, err := plotter.NewLine(decimate(pts, maxLinePoints))
 		if err != nil {
-			return nil, fmt.Errorf("viz: LossCurves: series %q: %w", name, err)
+			return nil, fmt.Errorf("viz: %s: series %q: %w", fn, name, err)
 		}
 		l.Color = lineColor(k)
 		l.Width = vg.Points(1.6)

@@ -42,7 +42,7 @@ func (r *Run) Invalidate() {
 }
 
 // SetTermPoints replaces the points (and data, which may be nil) of term i; a new
-// point count triggers recompilation.
+// point count triggers recompilation. RBA multipliers of the term start again from λ₀.
 func (r *Run) SetTermPoints(i int, points, data [][]float64) error {
 	if i < 0 || i >= len(r.Terms) {
 		return fmt.Errorf("solve: term index %d out of range [0, %d)", i, len(r.Terms))
@@ -56,6 +56,11 @@ func (r *Run) SetTermPoints(i int, points, data [][]float64) error {
 	}
 	samePoints := len(points) == len(t.Points)
 	t.Points, t.Data = points, data
+	if r.rbaVar(r.Ctx, i) != nil {
+		if err := r.resetRBA(i); err != nil { // new points start from λ₀
+			return err
+		}
+	}
 	r.rebuildInputs()
 	if !samePoints {
 		r.Invalidate()

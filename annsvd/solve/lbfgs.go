@@ -402,11 +402,11 @@ func (s *Run) refreshFrom(r *Run) error {
 	return copyNetVars(s, r)
 }
 
-// copyNetVars copies the values of the network variables of src into dst (same
-// scopes, names and shapes), converting to dst's dtype.
+// copyNetVars copies the values of the network variables (and RBA multipliers) of src
+// into dst (same scopes, names and shapes), converting to dst's dtype.
 func copyNetVars(dst, src *Run) error {
 	for v := range src.Ctx.IterVariables() {
-		if !strings.HasPrefix(v.Scope(), "/"+annsvd.NetScope) || !v.HasValue() {
+		if !(strings.HasPrefix(v.Scope(), "/"+annsvd.NetScope) || v.Scope() == "/"+RBAScope) || !v.HasValue() {
 			continue
 		}
 		d := dst.Ctx.InspectVariable(v.Scope(), v.Name())

@@ -300,6 +300,11 @@ func (r *Run) lbfgsRounds(iters int) (LBFGSReport, error) {
 			if err := rad.Resample(r, r.Step); err != nil {
 				return total, err
 			}
+			// RBA multipliers take the round's updates with the residuals on the new
+			// points (λ is frozen inside a round: see RBAConfig).
+			if err := r.UpdateRBA(rad.LBFGSEvery); err != nil {
+				return total, err
+			}
 			r.roundDone = 0
 			if ck != nil {
 				if _, err := ck.Save(r); err != nil {

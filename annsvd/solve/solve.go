@@ -49,6 +49,9 @@ type Config struct {
 	Deriv annsvd.DerivMethod `json:"-"`
 	// Weights overrides the weight of loss terms by name (each ≥ 0 and finite).
 	Weights map[string]float64 `json:"weights,omitempty"`
+	// RBA, when its Eta is > 0, turns on residual-based attention: per-point loss
+	// multipliers of the named terms (see RBAConfig).
+	RBA RBAConfig `json:"rba,omitempty"`
 	// Progress, when set, is called after every logged step.
 	Progress func(Progress) `json:"-"`
 	// Hooks run after every Adam step, in order.
@@ -112,6 +115,9 @@ func (c Config) Validate() error {
 	}
 	if c.LR < 0 || math.IsNaN(c.LR) || math.IsInf(c.LR, 0) {
 		return fmt.Errorf("solve: learning rate %v out of range: need a finite lr > 0", c.LR)
+	}
+	if err := c.RBA.Validate(); err != nil {
+		return err
 	}
 	if _, err := ParseQNUpdate(string(c.QN)); err != nil {
 		return err
@@ -294,6 +300,9 @@ func NewRun(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Con
 		}
 		r.names = append(r.names, reg.Name)
 	}
+	if err := r.setupRBA(); err != nil {
+		return nil, err
+	}
 	r.rebuildInputs()
 	for v := range r.Ctx.IterVariables() {
 		if v.Trainable {
@@ -366,8 +375,16 @@ func (r *Run) residual(ctx *context.Context, t annsvd.Term, x, data []*Node) *No
 }
 
 // LossGraph builds the weighted total loss and the unweighted per-term mean squared
-// residuals from the graph inputs (the term columns, in order).
+// residuals from the graph inputs (the term columns, in order). A term with RBA
+// multipliers λ enters the total as mean(λ²·r²) (its reported loss stays mean(r²)).
 func (r *Run) LossGraph(ctx *context.Context, inputs []*Node) (total *Node, terms []*Node) {
+	return r.lossGraph(ctx, inputs, false)
+}
+
+// lossGraph is LossGraph; with updateRBA (the Adam step) it also sets the RBA
+// multipliers to their next values.
+func (r *Run) lossGraph(ctx *context.Context, inputs []*Node, updateRBA bool) (total *Node, terms []*Node) {
+	rba := r.Config.RBA.withDefaults()
 	g := inputs[0].Graph()
 	dim := len(r.Problem.Coords)
 	off := 0
@@ -380,11 +397,16 @@ func (r *Run) LossGraph(ctx *context.Context, inputs []*Node) (total *Node, term
 			data = inputs[off : off+k]
 			off += k
 		}
-		l := ReduceAllMean(Square(r.residual(ctx, t, x, data)))
+		res := r.residual(ctx, t, x, data)
+		sq := Square(res)
+		l := ReduceAllMean(sq)
 		terms = append(terms, l)
 		w := ctx.In("loss_weights").GetVariable(fmt.Sprintf("w%d", ti))
 		if w == nil {
 			w = ctx.InspectVariable("/loss_weights", fmt.Sprintf("w%d", ti))
+		}
+		if v := r.rbaVar(ctx, ti); v != nil {
+			l = ReduceAllMean(Mul(rbaGraph(v, res, rba.Gamma, rba.Eta, updateRBA), sq))
 		}
 		wl := Mul(w.ValueGraph(g), l)
 		if total == nil {
@@ -426,7 +448,7 @@ func (r *Run) buildAdam() error {
 		return errors.New("solve: GoMLX Adam does not accept precomputed gradients")
 	}
 	e, err := context.NewExec(r.Backend, r.Ctx, func(ctx *context.Context, inputs []*Node) []*Node {
-		total, terms := r.LossGraph(ctx, inputs)
+		total, terms := r.lossGraph(ctx, inputs, true)
 		grads := ctx.BuildTrainableVariablesGradientsGraph(total)
 		opt.UpdateGraphWithGradients(ctx, grads, total.DType())
 		return append([]*Node{total, allFinite(append(grads, total)...)}, terms...)

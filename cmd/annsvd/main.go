@@ -11,6 +11,7 @@
 //	annsvd inverse  -obs 2000 -noise 0.01            # Burgers: learn ν from noisy data
 //	annsvd xla install [cpu|cuda]                    # PJRT plugin wheel into a project-local venv
 //	annsvd backends                                  # which engines run here
+//	annsvd curves   -out FIG a/result.json b/result.json   # error vs wall time of runs
 //
 // The backend comes from $GOMLX_BACKEND; unset, it is xla:cpu when `annsvd xla install`
 // has installed the CPU plugin and the pure-Go backend otherwise (see annsvd/engine). Run "annsvd COMMAND -h" for each command's flags.
@@ -47,6 +48,7 @@ func init() {
 		{"inverse", "Burgers with unknown viscosity ν learned from noisy observations (dense vs SVD)", runInverse},
 		{"backends", "list the engines available here (pure Go, xla:cpu, xla:cuda) and which one runs", runBackends},
 		{"xla", "xla install [cpu|cuda]: install a PJRT plugin wheel for the XLA engine (one time)", runXLA},
+		{"curves", "plot the error against wall time of finished runs (their result.json files)", runCurves},
 		{"study", "rank study: modes × ranks × seeds vs dense, resumable (study transfer: frozen-basis transfer)", runStudy},
 	}
 }

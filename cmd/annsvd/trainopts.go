@@ -20,6 +20,7 @@ type problemFlags struct {
 	adaptiveAlpha             float64
 	hard                      bool
 	rad                       solve.RADConfig
+	rba                       solve.RBAConfig
 }
 
 func (p *problemFlags) register(fs *flag.FlagSet) {
@@ -37,6 +38,8 @@ func (p *problemFlags) register(fs *flag.FlagSet) {
 	fs.Float64Var(&p.rad.K, "rad-k", 1, "RAD exponent k > 0")
 	fs.Float64Var(&p.rad.C, "rad-c", 1, "RAD constant c ≥ 0")
 	fs.Float64Var(&p.rad.Keep, "rad-keep", 0, "fraction of the current points RAD keeps, in [0, 1)")
+	fs.Float64Var(&p.rba.Eta, "rba", 0, "residual-based attention: per-point PDE multipliers λ ← γλ + η|r|/max|r| after each Adam step (frozen inside quasi-Newton rounds, updated between them), with learning rate η > 0 (0: off; the paper's 0.01; default: the preset's)")
+	fs.Float64Var(&p.rba.Gamma, "rba-gamma", 0.999, "decay γ ∈ [0, 1) of -rba")
 	fs.IntVar(&p.rad.LBFGSEvery, "rad-lbfgs", 0, "RAD between L-BFGS rounds of N ≥ 1 iterations, after Adam pretraining (with or without -rad)")
 }
 
@@ -155,6 +158,25 @@ func (p *problemFlags) apply(f *trainFlags, d problems.Defaults, cfg *solve.Conf
 			return usageError{err}
 		}
 		cfg.Hooks = append(cfg.Hooks, h)
+	}
+	cfg.RBA = d.RBA
+	if f.isSet("rba") {
+		if !(p.rba.Eta >= 0) || math.IsInf(p.rba.Eta, 0) {
+			return usageError{fmt.Errorf("-rba %v out of range: need a finite η > 0 (0: off)", p.rba.Eta)}
+		}
+		cfg.RBA.Eta = p.rba.Eta
+	}
+	if f.isSet("rba-gamma") {
+		if !cfg.RBA.On() {
+			return usageError{fmt.Errorf("-rba-gamma needs -rba η")}
+		}
+		if !(p.rba.Gamma >= 0 && p.rba.Gamma < 1) {
+			return usageError{fmt.Errorf("-rba-gamma %v out of range: need γ ∈ [0, 1)", p.rba.Gamma)}
+		}
+		cfg.RBA.Gamma = p.rba.Gamma
+		if cfg.RBA.Gamma == 0 {
+			cfg.RBA.Gamma = math.SmallestNonzeroFloat64 // RBAConfig: 0 means the default
+		}
 	}
 	if f.isSet("resample") {
 		h, err := solve.Resample(p.resample)

@@ -327,3 +327,36 @@ func LiveProgress(w io.Writer, label string) (update func(solve.Progress), done 
 	}
 	return update, done
 }
+
+// ErrorCurve returns the test-error history of res as a curve of relative L² error
+// against wall time (s): the error recorded at each RAD resampling (solve.RADEvent)
+// and the final one, each at the wall time of its step in the loss history. It
+// returns an error if res has no recorded error.
+func ErrorCurve(res *solve.Result, label string) (viz.Curve, error) {
+	c := viz.Curve{Label: label}
+	if res == nil || res.Metrics.N == 0 {
+		return c, fmt.Errorf("pinnplot: ErrorCurve: %s has no error against a reference", label)
+	}
+	h := res.History
+	wallAt := func(step int) float64 {
+		i := sort.SearchInts(h.Step, step)
+		if i == len(h.Step) {
+			i--
+		}
+		if i < 0 {
+			return math.NaN()
+		}
+		return h.WallS[i]
+	}
+	for _, ev := range res.RAD {
+		if ev.Error != nil {
+			c.X, c.Y = append(c.X, wallAt(ev.Step)), append(c.Y, ev.Error.RelL2)
+		}
+	}
+	end := res.Timing.TrainS
+	if end == 0 && len(h.WallS) > 0 {
+		end = h.WallS[len(h.WallS)-1]
+	}
+	c.X, c.Y = append(c.X, end), append(c.Y, res.Metrics.RelL2)
+	return c, nil
+}
