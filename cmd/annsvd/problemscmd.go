@@ -65,6 +65,12 @@ func describeDefaults(d problems.Defaults) string {
 	if d.Fourier.Features > 0 {
 		s += fmt.Sprintf(", Fourier features m=%d σ=%g", d.Fourier.Features, d.Fourier.Sigma)
 	}
+	if d.PeriodicModes > 0 {
+		s += fmt.Sprintf(", periodic embedding M=%d", d.PeriodicModes)
+	}
+	if d.RBA.On() {
+		s += fmt.Sprintf(", RBA η=%g", d.RBA.Eta)
+	}
 	if r := d.RAD; r.Period > 0 || r.LBFGSEvery > 0 {
 		s += ", RAD"
 		if r.Period > 0 {
