@@ -1,11 +1,11 @@
 package problems
 
 import (
-	"github.com/annsvd/annsvd/annsvd/solve"
 	"math"
 	"sync"
 
 	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/annsvd/solve"
 	"github.com/annsvd/annsvd/problems/ref"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
