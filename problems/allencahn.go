@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	"github.com/annsvd/annsvd/annsvd"
-	"github.com/annsvd/annsvd/annsvd/solve"
 	"github.com/annsvd/annsvd/problems/ref"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
@@ -30,20 +29,19 @@ func init() {
 			"(ref.AllenCahnGrid, 512×201 grid, 4096 modes); metric relative L2",
 		Defaults: Defaults{Widths: []int{64, 64, 64}, Activation: annsvd.ActTanh, AdamSteps: 10000, LBFGSIters: 2000, LR: 1e-3},
 		New:      AllenCahn,
-		Presets:  map[string]Defaults{"ssbroyden": AllenCahnSSBroyden},
+		Presets:  map[string]Defaults{PresetSSBroyden: AllenCahnSSBroyden},
 	})
 }
 
-// AllenCahnSSBroyden is the "ssbroyden" preset: the exactly periodic embedding of x
-// (M = 5 modes, annsvd.Periodic) under the hard initial condition, 3×30 tanh in
-// float64, 2000 Adam steps (lr 10⁻³), then 5000 iterations of the dense self-scaled
-// Broyden method in rounds of 500 with residual-based resampling (RAD) of the PDE
-// points between rounds. Measured: README.
-var AllenCahnSSBroyden = Defaults{
-	Widths: []int{30, 30, 30}, Activation: annsvd.ActTanh, AdamSteps: 2000, LBFGSIters: 5000, QN: solve.QNSSBroyden,
-	LR: 1e-3, Float64: true, PeriodicModes: 5, RAD: solve.RADConfig{LBFGSEvery: 500},
-	Note: "periodic embedding M = 5, 3×30 float64, Adam 2000 then SSBroyden 5000 in RAD rounds of 500 (measured: README)",
-}
+// AllenCahnSSBroyden is the "ssbroyden" preset (see ssBroyden): the exactly periodic
+// embedding of x (M = 5 modes, annsvd.Periodic) under the hard initial condition, 3×30
+// tanh, 2000 Adam steps, then 5000 SSBroyden iterations in RAD rounds of 500.
+var AllenCahnSSBroyden = func() Defaults {
+	d := ssBroyden([]int{30, 30, 30}, annsvd.ActTanh, 2000, 5000, 500,
+		"periodic embedding M = 5, 3×30 float64, Adam 2000 then SSBroyden 5000 in RAD rounds of 500 (measured: README)")
+	d.PeriodicModes = 5
+	return d
+}()
 
 var allenCahnRef = sync.OnceValues(ref.AllenCahnGrid)
 

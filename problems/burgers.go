@@ -34,7 +34,7 @@ func init() {
 			LR: 5e-3, Schedule: "cosine", Weights: map[string]float64{"ic": 10}},
 		NewWith: Burgers,
 		Points:  BurgersDomainPoints,
-		Presets: map[string]Defaults{"accurate": BurgersAccurate, "ssbroyden": BurgersSSBroyden},
+		Presets: map[string]Defaults{"accurate": BurgersAccurate, PresetSSBroyden: BurgersSSBroyden},
 		Hard:    "u = −sin πx + t·(1−x²)·N(x,t): initial and boundary conditions exact, only the PDE loss",
 	})
 }
@@ -58,19 +58,15 @@ var BurgersAccurate = Defaults{
 		"SVD variant -mode compact -rank 20: 3.7e-4 after 14 000 L-BFGS iterations",
 }
 
-// BurgersSSBroyden is the "ssbroyden" preset, after the recipe of Urbán, Stefanou &
-// Pons (J. Comput. Phys. 2025, arXiv 2405.04230) and Kiyani et al. (CMAME 2025, arXiv
-// 2501.16371): a small float64 network (3×20 tanh) with the hard-constraint trial
-// solution, 8000 interior points (8240 PDE points with the boundary and initial ones),
-// 2000 Adam steps (lr 10⁻³), then 10 000 iterations of the dense self-scaled Broyden
-// method (solve.DenseQN) in rounds of 500 with residual-based resampling (RAD, k = 1,
-// c = 1, 10× pool) between rounds; the inverse-Hessian approximation is kept across
-// rounds. The measured errors per round, wall times and seeds are in the README.
-var BurgersSSBroyden = Defaults{
-	Widths: []int{20, 20, 20}, Activation: annsvd.ActTanh, AdamSteps: 2000, LBFGSIters: 10000, QN: solve.QNSSBroyden,
-	LR: 1e-3, Float64: true, Hard: true, Points: 8000, RAD: solve.RADConfig{LBFGSEvery: 500},
-	Note: "hard constraint, 3×20 float64, Adam 2000 then SSBroyden 10 000 in RAD rounds of 500 (measured: README)",
-}
+// BurgersSSBroyden is the "ssbroyden" preset (see ssBroyden): 3×20 tanh with the
+// hard-constraint trial solution, 8000 interior points (8240 PDE points with the boundary
+// and initial ones), 2000 Adam steps, then 10 000 SSBroyden iterations in RAD rounds of 500.
+var BurgersSSBroyden = func() Defaults {
+	d := ssBroyden([]int{20, 20, 20}, annsvd.ActTanh, 2000, 10000, 500,
+		"hard constraint, 3×20 float64, Adam 2000 then SSBroyden 10 000 in RAD rounds of 500 (measured: README)")
+	d.Hard, d.Points = true, 8000
+	return d
+}()
 
 // BurgersPoints samples the DeepXDE-style point sets: nDomain interior points
 // (Hammersley over [−1,1]×[0,0.99]; DeepXDE's example has BurgersDomainPoints),

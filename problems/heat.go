@@ -25,6 +25,8 @@ func init() {
 			"101×101 grid; metric relative L2",
 		Defaults: Defaults{Widths: []int{20, 20, 20}, Activation: annsvd.ActTanh, AdamSteps: 5000, LBFGSIters: 2000, LR: 1e-3},
 		New:      Heat,
+		Presets: map[string]Defaults{PresetSSBroyden: ssBroyden([]int{20, 20, 20}, annsvd.ActTanh, 2000, 5000, 500,
+			"3×20 float64, Adam 2000 then SSBroyden 5000 in RAD rounds of 500 (measured: README)")},
 	})
 }
 

@@ -23,7 +23,9 @@ func init() {
 			"constraint u = (1−x²)(1−y²)·N; 2000 seeded shifted-Hammersley points; reference: the exact " +
 			"solution on a 101×101 grid; metric relative L2",
 		Defaults: Defaults{Widths: []int{50, 50, 50}, Activation: annsvd.ActSine, AdamSteps: 5000, LBFGSIters: 2000, LR: 1e-3},
-		New:      Helmholtz,
+		Presets: map[string]Defaults{PresetSSBroyden: ssBroyden([]int{50, 50, 50}, annsvd.ActSine, 2000, 3000, 500,
+			"3×50 sin, float64, Adam 2000 then SSBroyden 3000 in RAD rounds of 500 (measured: README)")},
+		New: Helmholtz,
 	})
 }
 

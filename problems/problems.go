@@ -204,10 +204,11 @@ func (d Defaults) Net() annsvd.Config {
 }
 
 // Train returns the training configuration of the defaults with the given seed: budget,
-// learning rate, weights, precision, and hooks for the schedule (over the run's Adam
+// quasi-Newton method, learning rate, weights, precision, RBA, and hooks for the schedule (over the run's Adam
 // steps, so callers may change AdamSteps) and for RAD.
 func (d Defaults) Train(seed uint64) (solve.Config, error) {
-	cfg := solve.Config{AdamSteps: d.AdamSteps, LBFGSIters: d.LBFGSIters, LR: d.LR, Weights: maps.Clone(d.Weights), Seed: seed}
+	cfg := solve.Config{AdamSteps: d.AdamSteps, LBFGSIters: d.LBFGSIters, QN: d.QN, LR: d.LR,
+		Weights: maps.Clone(d.Weights), Seed: seed, RBA: d.RBA, DType: dtypes.Float32}
 	if d.Float64 {
 		cfg.DType = dtypes.Float64
 	}
@@ -230,6 +231,55 @@ func (d Defaults) Train(seed uint64) (solve.Config, error) {
 		cfg.Hooks = append(cfg.Hooks, rad)
 	}
 	return cfg, nil
+}
+
+// Configure builds the problem of preset ("" or "default": the defaults) with the given
+// seed, as `annsvd train -problem NAME -preset PRESET` does: the problem with the
+// preset's hard constraint and point count, its network (the periodic embedding on the
+// problem's periodic coordinate) and its training configuration (budget, quasi-Newton
+// method, schedule, RAD, RBA, precision; the weights of terms the hard constraint
+// removed are dropped). The network is dense; set its SVD layers before training.
+func (e Entry) Configure(preset string, seed uint64) (*annsvd.Problem, annsvd.Config, solve.Config, error) {
+	d, err := e.Preset(preset)
+	if err != nil {
+		return nil, annsvd.Config{}, solve.Config{}, err
+	}
+	return e.ConfigureDefaults(d, seed)
+}
+
+// ConfigureDefaults is Configure with explicit defaults d (e.g. a preset with a smaller
+// budget).
+func (e Entry) ConfigureDefaults(d Defaults, seed uint64) (*annsvd.Problem, annsvd.Config, solve.Config, error) {
+	p, err := e.Build(Options{Widths: d.Widths, Hard: d.Hard, Points: d.Points})
+	if err != nil {
+		return nil, annsvd.Config{}, solve.Config{}, err
+	}
+	net := d.Net()
+	if d.PeriodicModes > 0 {
+		coord := slices.IndexFunc(p.Periods, func(v float64) bool { return v > 0 })
+		if coord < 0 {
+			return nil, net, solve.Config{}, fmt.Errorf("problems: %s: periodic embedding (M = %d) on a problem not periodic in any coordinate", e.Name, d.PeriodicModes)
+		}
+		net.Periodic = annsvd.Periodic{Coord: coord, Modes: d.PeriodicModes}
+	}
+	cfg, err := d.Train(seed)
+	if err != nil {
+		return nil, net, cfg, err
+	}
+	if d.Hard && len(cfg.Weights) > 0 {
+		terms, err := p.Terms(seed)
+		if err != nil {
+			return nil, net, cfg, err
+		}
+		w := map[string]float64{}
+		for _, t := range terms {
+			if v, ok := cfg.Weights[t.Name]; ok {
+				w[t.Name] = v
+			}
+		}
+		cfg.Weights = w
+	}
+	return p, net, cfg, nil
 }
 
 // Periodic returns the names of the problems periodic in some coordinate (built with

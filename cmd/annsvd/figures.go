@@ -13,6 +13,7 @@ import (
 	"github.com/annsvd/annsvd/annsvd"
 	"github.com/annsvd/annsvd/annsvd/engine"
 	"github.com/annsvd/annsvd/annsvd/solve"
+	"github.com/annsvd/annsvd/problems"
 	"github.com/annsvd/annsvd/viz"
 	"github.com/annsvd/annsvd/viz/pinnplot"
 	"github.com/gomlx/gomlx/backends"
@@ -25,10 +26,14 @@ type figSizes struct {
 	studyRanks                               []int
 	studyTaus                                []float64
 	burgersAdam, burgersLBFGS                int
+	// qnAdam, qnIters, qnRound and qnPoints shrink the optimizer comparison (Burgers'
+	// "ssbroyden" preset against the same with L-BFGS); 0 keeps the preset's.
+	qnAdam, qnIters, qnRound, qnPoints int
 }
 
 // Full sizes: the paper Poisson at its defaults (100 Adam steps, all 32 000 points);
-// the rank study on a 4 000-point subsample; Burgers at its defaults.
+// the rank study on a 4 000-point subsample; Burgers at its defaults; the optimizer
+// comparison at the budgets of Burgers' "ssbroyden" preset.
 var figFull = figSizes{poissonAdam: 100, poissonPoints: 0, spectraEvery: 10,
 	studyAdam: 100, studyPoints: 4000, studySeeds: 3, studyRanks: []int{1, 2, 3, 5, 10, 20, 50}, studyTaus: []float64{0.25, 0.5, 1},
 	burgersAdam: 15000, burgersLBFGS: 5000}
@@ -36,7 +41,7 @@ var figFull = figSizes{poissonAdam: 100, poissonPoints: 0, spectraEvery: 10,
 // Quick sizes, for CI (about 2 minutes on a loaded 2-core machine).
 var figQuick = figSizes{poissonAdam: 20, poissonPoints: 1500, spectraEvery: 5,
 	studyAdam: 10, studyPoints: 600, studySeeds: 2, studyRanks: []int{2, 8, 20}, studyTaus: []float64{0.5},
-	burgersAdam: 300, burgersLBFGS: 50}
+	burgersAdam: 300, burgersLBFGS: 50, qnAdam: 200, qnIters: 150, qnRound: 50, qnPoints: 1000}
 
 // figWriter collects the figures and the index of a figures run.
 type figWriter struct {
@@ -90,7 +95,7 @@ func figOutDir(dir string) (tmp string, err error) {
 func runFigures(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("annsvd figures", flag.ContinueOnError)
 	out := fs.String("out", "", "output directory (new or empty); written via a temporary directory renamed at the end")
-	quick := fs.Bool("quick", false, "small experiments for CI (Poisson 20 steps on 1 500 points, Burgers 300 Adam + 50 L-BFGS)")
+	quick := fs.Bool("quick", false, "small experiments for CI (Poisson 20 steps on 1 500 points, Burgers 300 Adam + 50 L-BFGS, optimizer comparison 200 Adam + 150 quasi-Newton iterations on 1 000 points)")
 	quiet := fs.Bool("quiet", false, "no progress display")
 	fs.SetOutput(io.Discard)
 	if err := parseFlags(fs, args, "usage: annsvd figures -out DIR [-quick]", stderr); err != nil {
@@ -128,7 +133,7 @@ func runFigures(args []string, stdout, stderr io.Writer) error {
 	steps := []struct {
 		name string
 		fn   func(backends.Backend, figSizes, *figWriter, io.Writer) error
-	}{{"poisson", figPoisson}, {"rank study", figRankStudy}, {"burgers", figBurgers}}
+	}{{"poisson", figPoisson}, {"rank study", figRankStudy}, {"burgers", figBurgers}, {"optimizers", figOptimizers}}
 	for _, s := range steps {
 		ts := time.Now()
 		if err := s.fn(b, sz, w, progress); err != nil {
@@ -326,4 +331,52 @@ func figBurgers(b backends.Backend, sz figSizes, w *figWriter, progress io.Write
 	}
 	last := len(res.History.Loss) - 1
 	return w.save("burgers_loss", f, fmt.Sprintf("Per-term losses (pde, bc, ic) and the total, Adam then L-BFGS (dashed line at step %d); final total %.3e.", sz.burgersAdam, res.History.Loss[last]))
+}
+
+// figOptimizers compares the quasi-Newton phase of Burgers' "ssbroyden" preset (dense
+// self-scaled Broyden) with the same recipe under L-BFGS: the relative L² error after
+// every RAD round against wall time.
+func figOptimizers(b backends.Backend, sz figSizes, w *figWriter, progress io.Writer) error {
+	e, err := problems.Get("burgers")
+	if err != nil {
+		return err
+	}
+	d, err := e.Preset("ssbroyden")
+	if err != nil {
+		return err
+	}
+	for _, v := range []struct {
+		dst *int
+		n   int
+	}{{&d.AdamSteps, sz.qnAdam}, {&d.LBFGSIters, sz.qnIters}, {&d.RAD.LBFGSEvery, sz.qnRound}, {&d.Points, sz.qnPoints}} {
+		if v.n > 0 {
+			*v.dst = v.n
+		}
+	}
+	var curves []viz.Curve
+	rows := ""
+	for _, qn := range []solve.QNUpdate{solve.QNSSBroyden, solve.QNLBFGS} {
+		d.QN = qn
+		p, net, cfg, err := e.ConfigureDefaults(d, 1)
+		if err != nil {
+			return err
+		}
+		res, _, err := figTrain(b, p, net, cfg, progress, "burgers "+qn.Label())
+		if err != nil {
+			return err
+		}
+		c, err := pinnplot.ErrorCurve(res, "Adam + "+qn.Label())
+		if err != nil {
+			return err
+		}
+		curves = append(curves, c)
+		rows += fmt.Sprintf("| Adam + %s | %.3e | %.3e | %.0f |\n", qn.Label(), res.Metrics.RelL2, res.Metrics.LInf, res.Timing.TrainS)
+	}
+	fmt.Fprintf(&w.index, "## Burgers: quasi-Newton methods (preset ssbroyden: %v float64, hard constraint, %d interior points, %d Adam steps, then %d iterations in RAD rounds of %d)\n\n| optimizer | rel. L² | L∞ | train s |\n|---|---|---|---|\n%s\n",
+		d.Widths, d.Points, d.AdamSteps, d.LBFGSIters, d.RAD.LBFGSEvery, rows)
+	f, err := viz.Curves(curves, "Burgers: relative L² error against wall time", "wall time (s)", "relative L² error")
+	if err != nil {
+		return err
+	}
+	return w.save("burgers_optimizers", f, fmt.Sprintf("Relative L² error against the Cole–Hopf reference after each round of %d quasi-Newton iterations (and at the end), against wall time since the start of training: dense self-scaled Broyden vs L-BFGS, same network, points and Adam phase.", d.RAD.LBFGSEvery))
 }

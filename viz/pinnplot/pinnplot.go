@@ -232,22 +232,29 @@ func thin(recs []solve.SpectraRecord, n int) []solve.SpectraRecord {
 // settings of its defaults, with spec applied to the paper's SVD placement (hidden map
 // 1→2; Dense: no SVD layer). The SVD layer's bias follows the problem's default.
 func Setup(name string, spec annsvd.LayerSpec) (*annsvd.Problem, annsvd.Config, solve.Config, error) {
+	return SetupPreset(name, "", spec)
+}
+
+// SetupPreset is Setup with a named preset of the problem (see problems.Entry.Configure;
+// "" is the defaults), seed 1.
+func SetupPreset(name, preset string, spec annsvd.LayerSpec) (*annsvd.Problem, annsvd.Config, solve.Config, error) {
 	e, err := problems.Get(name)
 	if err != nil {
 		return nil, annsvd.Config{}, solve.Config{}, err
 	}
-	p, err := e.New()
+	d, err := e.Preset(preset)
 	if err != nil {
 		return nil, annsvd.Config{}, solve.Config{}, err
 	}
-	d := e.Defaults
-	net := d.Net()
+	p, net, cfg, err := e.Configure(preset, 1)
+	if err != nil {
+		return nil, net, cfg, err
+	}
 	if spec.Mode != annsvd.Dense {
 		spec.NoBias = d.SVDNoBias
 		net.SVD = annsvd.DefaultSVD(spec)
 	}
-	cfg, err := d.Train(1)
-	return p, net, cfg, err
+	return p, net, cfg, nil
 }
 
 // WithSVD returns net with spec applied to the paper's SVD placement (Dense removes it);
