@@ -116,6 +116,10 @@ func (c Config) Validate() error {
 	if c.LR < 0 || math.IsNaN(c.LR) || math.IsInf(c.LR, 0) {
 		return fmt.Errorf("solve: learning rate %v out of range: need a finite lr > 0", c.LR)
 	}
+	if c.LR != 0 && c.withDefaults().DType == dtypes.Float32 && (c.LR < 0x1p-126 || c.LR > math.MaxFloat32) {
+		// Adam keeps the rate in the training dtype: out of this range it would be 0 or +Inf.
+		return fmt.Errorf("solve: learning rate %v out of range in float32: need %.3g ≤ lr ≤ %.3g (or float64)", c.LR, 0x1p-126, math.MaxFloat32)
+	}
 	if err := c.RBA.Validate(); err != nil {
 		return err
 	}

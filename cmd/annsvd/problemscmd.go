@@ -3,22 +3,34 @@ package main
 import (
 	"flag"
 	"fmt"
-	"github.com/annsvd/annsvd/annsvd/solve"
 	"io"
 	"maps"
 	"slices"
 
+	"github.com/annsvd/annsvd/annsvd/solve"
 	"github.com/annsvd/annsvd/problems"
 )
 
 func runProblems(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("annsvd problems", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintln(stderr, "usage: annsvd problems [NAME...]   (all problems when no name is given)") }
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	for _, name := range problems.Names() {
-		e, _ := problems.Get(name)
+	names := fs.Args()
+	if len(names) == 0 {
+		names = problems.Names()
+	}
+	var entries []problems.Entry
+	for _, name := range names { // check every name before printing anything
+		e, err := problems.Get(name)
+		if err != nil {
+			return usageError{err}
+		}
+		entries = append(entries, e)
+	}
+	for _, e := range entries {
 		d := e.Defaults
 		fmt.Fprintf(stdout, "%s\n  %s\n  %s\n  defaults: %s\n", e.Name, e.Equation, e.About, describeDefaults(d))
 		if e.Points > 0 {
