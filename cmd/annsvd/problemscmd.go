@@ -14,7 +14,9 @@ import (
 func runProblems(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("annsvd problems", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: annsvd problems [NAME...]   (all problems when no name is given)") }
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: annsvd problems [NAME...]   (all problems when no name is given)")
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
