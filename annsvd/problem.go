@@ -1,6 +1,7 @@
 package annsvd
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -136,6 +137,41 @@ type Metrics struct {
 	RMS float64 `json:"rms"`
 	// N is the number of evaluation points.
 	N int `json:"n"`
+}
+
+// MarshalJSON writes a non-finite metric (e.g. the relative L2 against a zero
+// reference) as null, so that a finished run's result can always be written.
+func (m Metrics) MarshalJSON() ([]byte, error) {
+	f := func(v float64) *float64 {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil
+		}
+		return &v
+	}
+	return json.Marshal(metricsJSON{RelL2: f(m.RelL2), LInf: f(m.LInf), RMS: f(m.RMS), N: m.N})
+}
+
+// UnmarshalJSON reads Metrics written by MarshalJSON (null: NaN).
+func (m *Metrics) UnmarshalJSON(b []byte) error {
+	var j metricsJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	f := func(p *float64) float64 {
+		if p == nil {
+			return math.NaN()
+		}
+		return *p
+	}
+	*m = Metrics{RelL2: f(j.RelL2), LInf: f(j.LInf), RMS: f(j.RMS), N: j.N}
+	return nil
+}
+
+type metricsJSON struct {
+	RelL2 *float64 `json:"rel_l2"`
+	LInf  *float64 `json:"linf"`
+	RMS   *float64 `json:"rms"`
+	N     int      `json:"n"`
 }
 
 // Compare computes Metrics of pred against ref (same length).

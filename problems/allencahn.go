@@ -18,7 +18,7 @@ const (
 )
 
 func init() {
-	Register(Entry{
+	registerQN(Entry{
 		Name:     "allen-cahn",
 		Equation: "u_t − 10⁻⁴·u_xx + 5u³ − 5u = 0, x∈[−1,1], t∈[0,1], u(x,0) = x² cos πx, periodic in x",
 		About: "Allen–Cahn 1-D (Raissi et al. 2019): hard initial condition u = x² cos πx + t·N; soft " +
@@ -29,8 +29,7 @@ func init() {
 			"(ref.AllenCahnGrid, 512×201 grid, 4096 modes); metric relative L2",
 		Defaults: Defaults{Widths: []int{64, 64, 64}, Activation: annsvd.ActTanh, AdamSteps: 10000, LBFGSIters: 2000, LR: 1e-3},
 		New:      AllenCahn,
-		Presets:  map[string]Defaults{PresetSSBroyden: AllenCahnSSBroyden},
-	})
+	}, AllenCahnSSBroyden)
 }
 
 // AllenCahnSSBroyden is the "ssbroyden" preset (see ssBroyden): the exactly periodic

@@ -2,6 +2,7 @@ package problems
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/annsvd/annsvd/annsvd"
 	"github.com/annsvd/annsvd/annsvd/npy"
@@ -49,6 +50,9 @@ func LoadGridReference(path string) (*annsvd.EvalSet, error) {
 	}
 	if err := u.CheckFinite("usol"); err != nil {
 		return nil, bad("%v", err)
+	}
+	if !slices.ContainsFunc(u.Data, func(v float64) bool { return v != 0 }) {
+		return nil, bad("usol is zero everywhere: the relative L2 error against it is undefined")
 	}
 	es := &annsvd.EvalSet{Grid: &annsvd.Grid{X: x, Y: t, XName: "x", YName: "t"}, U: u.Data}
 	for _, xi := range x {

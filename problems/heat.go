@@ -17,7 +17,7 @@ const (
 )
 
 func init() {
-	Register(Entry{
+	registerQN(Entry{
 		Name:     "heat",
 		Equation: "u_t = α·u_xx on [0,1]×[0,1], α = 0.1, u(0,t) = u(1,t) = 0, u(x,0) = sin πx + ½ sin 3πx",
 		About: "Heat 1-D: soft boundary (bc) and initial (ic) losses; 2000 interior + 200 boundary + 200 " +
@@ -25,9 +25,8 @@ func init() {
 			"101×101 grid; metric relative L2",
 		Defaults: Defaults{Widths: []int{20, 20, 20}, Activation: annsvd.ActTanh, AdamSteps: 5000, LBFGSIters: 2000, LR: 1e-3},
 		New:      Heat,
-		Presets: map[string]Defaults{PresetSSBroyden: ssBroyden([]int{20, 20, 20}, annsvd.ActTanh, 2000, 5000, 500,
-			"3×20 float64, Adam 2000 then SSBroyden 5000 in RAD rounds of 500 (measured: README)")},
-	})
+	}, ssBroyden([]int{20, 20, 20}, annsvd.ActTanh, 2000, 5000, 500,
+		"3×20 float64, Adam 2000 then SSBroyden 5000 in RAD rounds of 500 (measured: README)"))
 }
 
 // Heat builds the heat-equation problem u_t = α·u_xx with soft boundary and initial losses.

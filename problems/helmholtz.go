@@ -16,17 +16,16 @@ const (
 )
 
 func init() {
-	Register(Entry{
+	registerQN(Entry{
 		Name:     "helmholtz",
 		Equation: "−Δu − k²u = f on [−1,1]², k = 1, u = 0 on ∂Ω, exact u = sin(πx)·sin(4πy)",
 		About: "Helmholtz 2-D (Wang et al. 2021): f = ((a₁²+a₂²)π² − k²)·u*; Dirichlet data by the hard " +
 			"constraint u = (1−x²)(1−y²)·N; 2000 seeded shifted-Hammersley points; reference: the exact " +
 			"solution on a 101×101 grid; metric relative L2",
 		Defaults: Defaults{Widths: []int{50, 50, 50}, Activation: annsvd.ActSine, AdamSteps: 5000, LBFGSIters: 2000, LR: 1e-3},
-		Presets: map[string]Defaults{PresetSSBroyden: ssBroyden([]int{50, 50, 50}, annsvd.ActSine, 2000, 3000, 500,
-			"3×50 sin, float64, Adam 2000 then SSBroyden 3000 in RAD rounds of 500 (measured: README)")},
-		New: Helmholtz,
-	})
+		New:      Helmholtz,
+	}, ssBroyden([]int{50, 50, 50}, annsvd.ActSine, 2000, 3000, 500,
+		"3×50 sin, float64, Adam 2000 then SSBroyden 3000 in RAD rounds of 500 (measured: README)"))
 }
 
 // HelmholtzExact is u*(x, y) = sin(a₁πx)·sin(a₂πy).

@@ -22,7 +22,7 @@ const (
 const PoissonNDMaxDim = sampling.MaxSobolDim
 
 func init() {
-	Register(Entry{
+	registerQN(Entry{
 		Name:     "poisson-nd",
 		Equation: "−Δu = (π²/4)·Σᵢ sin(πxᵢ/2) on [0,1]^d, u = Σᵢ sin(πxᵢ/2) on ∂Ω (d = -dim, default 5)",
 		About: "Poisson d-D: Δu carried as one forward Laplacian stream (d+2 streams per layer: value, " +
@@ -32,9 +32,8 @@ func init() {
 			"memory is checked against a bound before anything is allocated",
 		Defaults: Defaults{Widths: []int{64, 64}, Activation: annsvd.ActTanh, AdamSteps: 2000, LBFGSIters: 0, LR: 1e-3},
 		NewWith:  PoissonND,
-		Presets: map[string]Defaults{PresetSSBroyden: ssBroyden([]int{64, 64}, annsvd.ActTanh, 2000, 2000, 500,
-			"[64,64] float64, Adam 2000 then SSBroyden 2000 in RAD rounds of 500 (measured for d = 5: README)")},
-	})
+	}, ssBroyden([]int{64, 64}, annsvd.ActTanh, 2000, 2000, 500,
+		"[64,64] float64, Adam 2000 then SSBroyden 2000 in RAD rounds of 500 (measured for d = 5: README)"))
 }
 
 // PoissonNDExact is u*(x) = Σᵢ sin(πxᵢ/2).

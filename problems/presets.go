@@ -1,12 +1,34 @@
 package problems
 
 import (
+	"maps"
+
 	"github.com/annsvd/annsvd/annsvd"
 	"github.com/annsvd/annsvd/annsvd/solve"
 )
 
-// PresetSSBroyden is the name of the quasi-Newton presets (see ssBroyden).
-const PresetSSBroyden = "ssbroyden"
+// Preset names shared by several problems.
+const (
+	// PresetSSBroyden names the quasi-Newton presets (see ssBroyden).
+	PresetSSBroyden = "ssbroyden"
+	// PresetClassic names the earlier Adam + L-BFGS defaults of the problems whose
+	// defaults are now their "ssbroyden" recipe.
+	PresetClassic = "classic"
+)
+
+// registerQN registers e with the "ssbroyden" recipe as its defaults (and as that
+// preset), keeping its earlier defaults as the "classic" preset.
+func registerQN(e Entry, recipe Defaults) {
+	classic := e.Defaults
+	classic.Note = "the defaults before the quasi-Newton recipe (Adam then L-BFGS, float32)"
+	e.Presets = maps.Clone(e.Presets)
+	if e.Presets == nil {
+		e.Presets = map[string]Defaults{}
+	}
+	e.Presets[PresetSSBroyden], e.Presets[PresetClassic] = recipe, classic
+	e.Defaults = recipe
+	Register(e)
+}
 
 // ssBroyden is the shape shared by the "ssbroyden" presets, after Urbán, Stefanou & Pons
 // (J. Comput. Phys. 2025, arXiv 2405.04230) and Kiyani et al. (CMAME 2025, arXiv

@@ -56,6 +56,12 @@ func TestBadInput(t *testing.T) {
 		"usol": {Shape: []int{2, 3}, Data: make([]float64, 6)},
 	}))
 
+	zeroRef := filepath.Join(tmp, "zero.npz")
+	require.NoError(t, npy.WriteNPZ(zeroRef, map[string]*npy.Array{
+		"x": {Shape: []int{3, 1}, Data: []float64{-1, 0, 1}}, "t": {Shape: []int{2, 1}, Data: []float64{0, 0.5}},
+		"usol": {Shape: []int{3, 2}, Data: make([]float64, 6)},
+	}))
+
 	// A checkpoint of burgers with widths 8,8 (the resume case uses 8,8,8).
 	ckdir := filepath.Join(tmp, "ck")
 	code, _, stderr := runCLI(tinyBurgers("-checkpoint", ckdir)...)
@@ -94,6 +100,7 @@ func TestBadInput(t *testing.T) {
 		{name: "lbfgs -1", args: tinyBurgers("-lbfgs", "-1"), code: 2, want: "-lbfgs -1"},
 		{name: "qn-iters -1", args: tinyBurgers("-qn-iters", "-1"), code: 2, want: "-qn-iters -1"},
 		{name: "qn-iters and lbfgs disagree", args: tinyBurgers("-qn-iters", "5"), code: 2, want: "-lbfgs 0 and -qn-iters 5"},
+		{name: "reference all zero", args: tinyBurgers("-reference", zeroRef), code: 2, want: "usol is zero everywhere"},
 		{name: "problems unknown name", args: []string{"problems", "heat", "foo"}, code: 2, want: `unknown problem "foo"`},
 		{name: "lr 1e300", args: tinyBurgers("-lr", "1e300"), code: 2, want: "learning rate 1e+300 out of range in float32"},
 		{name: "lr 1e-300 in float32", args: tinyBurgers("-lr", "1e-300"), code: 2, want: "learning rate 1e-300 out of range in float32"},

@@ -41,7 +41,7 @@ func TestProblemFlagsBadInput(t *testing.T) {
 		{[]string{"-problem", "heat", "-schedule", "exp:2:10"}, "rate 2"},
 		{[]string{"-problem", "heat", "-schedule", "step"}, `unknown schedule "step"`},
 		{[]string{"-problem", "heat", "-rad", "0"}, "-rad 0"},
-		{[]string{"-problem", "heat", "-rad-k", "2"}, "-rad-k needs -rad N or -rad-lbfgs N"},
+		{[]string{"-problem", "heat", "-preset", "classic", "-rad-k", "2"}, "-rad-k needs -rad N or -rad-lbfgs N"},
 		{[]string{"-problem", "heat", "-rad-lbfgs", "0"}, "-rad-lbfgs 0"},
 		{[]string{"-problem", "heat", "-rad", "10", "-rad-keep", "1"}, "keep fraction 1"},
 		{[]string{"-problem", "heat", "-rad", "10", "-rad-pool", "0"}, "-rad-pool 0"},
