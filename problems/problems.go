@@ -266,20 +266,32 @@ func (e Entry) ConfigureDefaults(d Defaults, seed uint64) (*annsvd.Problem, anns
 	if err != nil {
 		return nil, net, cfg, err
 	}
-	if d.Hard && len(cfg.Weights) > 0 {
-		terms, err := p.Terms(seed)
-		if err != nil {
+	if d.Hard {
+		if cfg.Weights, err = WeightsOfTerms(p, seed, cfg.Weights); err != nil {
 			return nil, net, cfg, err
 		}
-		w := map[string]float64{}
-		for _, t := range terms {
-			if v, ok := cfg.Weights[t.Name]; ok {
-				w[t.Name] = v
-			}
-		}
-		cfg.Weights = w
 	}
 	return p, net, cfg, nil
+}
+
+// WeightsOfTerms returns the weights of w whose terms p has (with the given seed): a
+// preset's weights of the condition terms a hard constraint imposes exactly have no term
+// left to weigh.
+func WeightsOfTerms(p *annsvd.Problem, seed uint64, w map[string]float64) (map[string]float64, error) {
+	if len(w) == 0 {
+		return w, nil
+	}
+	terms, err := p.Terms(seed)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for _, t := range terms {
+		if v, ok := w[t.Name]; ok {
+			out[t.Name] = v
+		}
+	}
+	return out, nil
 }
 
 // Periodic returns the names of the problems periodic in some coordinate (built with

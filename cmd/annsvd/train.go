@@ -250,20 +250,10 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 			return nil, usageError{fmt.Errorf("-periodic %d: problem %s is not periodic in any coordinate (periodic ones: %s)", periodic.Modes, entry.Name, strings.Join(problems.Periodic(), ", "))}
 		}
 	}
-	if hard && !f.isSet("weights") && len(j.train.Weights) > 0 {
-		// The preset's weights of the condition terms the trial solution imposes exactly
-		// have no term left to weigh.
-		terms, err := j.problem.Terms(j.train.Seed)
-		if err != nil {
+	if hard && !f.isSet("weights") {
+		if j.train.Weights, err = problems.WeightsOfTerms(j.problem, j.train.Seed, j.train.Weights); err != nil {
 			return nil, err
 		}
-		w := map[string]float64{}
-		for _, t := range terms {
-			if v, ok := j.train.Weights[t.Name]; ok {
-				w[t.Name] = v
-			}
-		}
-		j.train.Weights = w
 	}
 	// Build the network once to validate ranks/thresholds against the actual layers.
 	if _, err := solve.CheckNetwork(j.problem, j.net, j.train); err != nil {
