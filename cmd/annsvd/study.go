@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/annsvd/annsvd/annsvd"
-	"github.com/annsvd/annsvd/annsvd/solve"
 	"github.com/annsvd/annsvd/annsvd/study"
 	"github.com/annsvd/annsvd/problems"
 )
@@ -57,14 +56,16 @@ func runStudy(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	p, err := entry.New()
+	// The problem's defaults as annsvd train runs them (network, quasi-Newton method,
+	// precision, weights); study cells run without hooks, so a schedule or RAD of the
+	// defaults is not applied.
+	p, net, train, err := entry.Configure("", 1)
 	if err != nil {
 		return err
 	}
-	d := entry.Defaults
+	train.Hooks = nil
 	c := &study.Config{Problem: p, Relative: *relative, Seeds: *seeds, Tol: *tol, Out: *out, Points: *points,
-		NoBias: d.SVDNoBias, Net: annsvd.Config{Widths: d.Widths, Activation: d.Activation},
-		Train: solve.Config{AdamSteps: d.AdamSteps, LBFGSIters: d.LBFGSIters, LR: d.LR}}
+		NoBias: entry.Defaults.SVDNoBias, Net: net, Train: train}
 	if *widths != "" {
 		if c.Net.Widths, err = parseInts("widths", *widths); err != nil {
 			return err
