@@ -170,7 +170,9 @@ func TestPoissonNDBadInput(t *testing.T) {
 }
 
 func TestAllenCahnConstraintAndPeriodicity(t *testing.T) {
-	p, err := problems.New("allen-cahn")
+	e, err := problems.Get("allen-cahn")
+	require.NoError(t, err)
+	p, err := e.Build(problems.Options{Hard: true})
 	require.NoError(t, err)
 	es, err := p.Reference()
 	require.NoError(t, err)
@@ -198,6 +200,25 @@ func TestAllenCahnConstraintAndPeriodicity(t *testing.T) {
 		u := x * x * math.Cos(math.Pi*x)
 		uxx := 2*math.Cos(math.Pi*x) - 4*math.Pi*x*math.Sin(math.Pi*x) - math.Pi*math.Pi*x*x*math.Cos(math.Pi*x)
 		require.InDelta(t, -1e-4*uxx+5*u*u*u-5*u, res[i], 1e-9)
+	}
+	require.Len(t, terms, 2, "the hard variant has no ic term")
+
+	// The soft variant (the default) has no trial solution and an ic term on t = 0 whose
+	// residual vanishes exactly for u = x² cos πx and is −x² cos πx for u = 0.
+	soft, err := problems.New("allen-cahn")
+	require.NoError(t, err)
+	require.Nil(t, soft.Transform)
+	st, err := soft.Terms(1)
+	require.NoError(t, err)
+	require.Len(t, st, 3)
+	require.Equal(t, "ic", st[2].Name)
+	require.Len(t, st[2].Points, problems.AllenCahnICPoints)
+	ic := func(x []annsvd.Jet) annsvd.Jet { return x[0].Mul(x[0]).Mul(x[0].Scale(math.Pi).Cos()) }
+	require.Less(t, maxAbs(residualOf(t, soft, 2, ic)), 1e-12)
+	r0 := residualOf(t, soft, 2, func(x []annsvd.Jet) annsvd.Jet { return annsvd.ConstJet(ZerosLike(x[0].V), 2) })
+	for i, pt := range st[2].Points {
+		require.Zero(t, pt[1])
+		require.InDelta(t, -pt[0]*pt[0]*math.Cos(math.Pi*pt[0]), r0[i], 1e-12)
 	}
 }
 
