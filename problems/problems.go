@@ -256,7 +256,7 @@ func (e Entry) ConfigureDefaults(d Defaults, seed uint64) (*annsvd.Problem, anns
 	}
 	net := d.Net()
 	if d.PeriodicModes > 0 {
-		coord := slices.IndexFunc(p.Periods, func(v float64) bool { return v > 0 })
+		coord := PeriodicCoord(p)
 		if coord < 0 {
 			return nil, net, solve.Config{}, fmt.Errorf("problems: %s: periodic embedding (M = %d) on a problem not periodic in any coordinate", e.Name, d.PeriodicModes)
 		}
@@ -294,13 +294,19 @@ func WeightsOfTerms(p *annsvd.Problem, seed uint64, w map[string]float64) (map[s
 	return out, nil
 }
 
+// PeriodicCoord returns the index of p's first periodic coordinate (see
+// annsvd.Problem.Periods), or −1 when p is periodic in none.
+func PeriodicCoord(p *annsvd.Problem) int {
+	return slices.IndexFunc(p.Periods, func(v float64) bool { return v > 0 })
+}
+
 // Periodic returns the names of the problems periodic in some coordinate (built with
 // their defaults; see annsvd.Problem.Periods).
 func Periodic() []string {
 	var out []string
 	for _, name := range Names() {
 		p, err := registry[name].Build(Options{})
-		if err == nil && slices.ContainsFunc(p.Periods, func(v float64) bool { return v > 0 }) {
+		if err == nil && PeriodicCoord(p) >= 0 {
 			out = append(out, name)
 		}
 	}

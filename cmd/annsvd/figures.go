@@ -341,7 +341,7 @@ func figOptimizers(b backends.Backend, sz figSizes, w *figWriter, progress io.Wr
 	if err != nil {
 		return err
 	}
-	d, err := e.Preset("ssbroyden")
+	d, err := e.Preset(problems.PresetSSBroyden)
 	if err != nil {
 		return err
 	}

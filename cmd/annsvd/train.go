@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -245,7 +244,7 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 		return nil, usageError{err}
 	}
 	if periodic.Modes > 0 {
-		j.net.Periodic.Coord = slices.IndexFunc(j.problem.Periods, func(p float64) bool { return p > 0 })
+		j.net.Periodic.Coord = problems.PeriodicCoord(j.problem)
 		if j.net.Periodic.Coord < 0 {
 			return nil, usageError{fmt.Errorf("-periodic %d: problem %s is not periodic in any coordinate (periodic ones: %s)", periodic.Modes, entry.Name, strings.Join(problems.Periodic(), ", "))}
 		}

@@ -246,7 +246,7 @@ func SetupPreset(name, preset string, spec annsvd.LayerSpec) (*annsvd.Problem, a
 	if err != nil {
 		return nil, annsvd.Config{}, solve.Config{}, err
 	}
-	p, net, cfg, err := e.Configure(preset, 1)
+	p, net, cfg, err := e.ConfigureDefaults(d, 1)
 	if err != nil {
 		return nil, net, cfg, err
 	}
