@@ -25,12 +25,17 @@ type Term struct {
 	// Derivs lists the derivatives of u the residual reads from its jet.
 	Derivs Derivs
 	// Residual returns r ([N,1]) from the coordinates x (each [N,1]), the jet of u and
-	// the data columns.
+	// the data columns. Row i must depend on point i (and data row i) alone, unless
+	// Coupled is set: data-parallel training splits a term's points across workers.
 	Residual func(x []*Node, u Jet, data []*Node) *Node
 	// ResidualCtx, when set, is used instead of Residual and also sees the context, so
 	// that residuals may read (trainable) problem variables, e.g. an unknown
 	// coefficient of an inverse problem.
 	ResidualCtx func(ctx *context.Context, x []*Node, u Jet, data []*Node) *Node
+	// Coupled marks a residual whose rows depend on other points of the term (e.g. a
+	// mean over them): training never splits such a term across data-parallel workers
+	// (it evaluates the run on one).
+	Coupled bool
 	// Weight of the term in the loss; 0 means 1.
 	Weight float64
 	// Sample, when set, draws n points uniformly from the region the term's points

@@ -177,6 +177,7 @@ else:
     env.pop("GOMLX_BACKEND", None)  # annsvd's automatic choice (or the caller's $GOMLX_BACKEND)
 env["ANNSVD_XLA_HOME"] = os.environ["ANNSVD_K_XLA_HOME"]
 env["GOMLX_NO_AUTO_INSTALL"] = "1"
+env.setdefault("GOGC", "400")  # engine.GCPercent: the pure-Go engine allocates a tensor per op
 if os.environ.get("ANNSVD_K_PJRT"):
     env["PJRT_PLUGIN_LIBRARY_PATH"] = os.environ["ANNSVD_K_PJRT"]
 else:

@@ -95,7 +95,7 @@ func AllenCahn(opts Options) (*annsvd.Problem, error) {
 						u3 := Mul(Square(u.V), u.V)
 						return Add(Sub(u.D[1], MulScalar(u.DD[0], ref.AllenCahnD)), MulScalar(Sub(u3, u.V), 5))
 					}},
-				{Name: "per", Points: pairs, Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node { return diff(u.V) }},
+				{Name: "per", Points: pairs, Coupled: true, Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node { return diff(u.V) }},
 			}
 			if !opts.Hard {
 				ic := make([][]float64, AllenCahnICPoints)

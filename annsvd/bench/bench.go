@@ -86,17 +86,21 @@ type Result struct {
 	Preset  Preset `json:"preset"`
 	Backend string `json:"backend"`
 	// Engine details the backend: engine, PJRT plugin path and version.
-	Engine   engine.Info `json:"engine"`
-	Deriv    string      `json:"derivatives"`
-	DType    string      `json:"dtype"`
-	Params   int         `json:"params"`
-	Points   int         `json:"points"`
-	Steps    int         `json:"steps"`
-	Warmup   int         `json:"warmup"`
-	MsMedian float64     `json:"ms_median"`
-	MsP10    float64     `json:"ms_p10"`
-	MsP90    float64     `json:"ms_p90"`
-	MsMean   float64     `json:"ms_mean"`
+	Engine engine.Info `json:"engine"`
+	Deriv  string      `json:"derivatives"`
+	DType  string      `json:"dtype"`
+	// Workers is the number of data-parallel workers of the step (see solve.Config.Workers).
+	Workers int `json:"workers"`
+	// GOGC is the garbage collector's target during the measurement (see engine.TuneGC).
+	GOGC     int     `json:"gogc"`
+	Params   int     `json:"params"`
+	Points   int     `json:"points"`
+	Steps    int     `json:"steps"`
+	Warmup   int     `json:"warmup"`
+	MsMedian float64 `json:"ms_median"`
+	MsP10    float64 `json:"ms_p10"`
+	MsP90    float64 `json:"ms_p90"`
+	MsMean   float64 `json:"ms_mean"`
 	// CPUMsPerStep is the process CPU time (user + system, all threads) per timed step:
 	// less sensitive than wall time to other load on the machine.
 	CPUMsPerStep float64 `json:"cpu_ms_per_step"`
@@ -115,6 +119,9 @@ type Options struct {
 	// DType of the network and points (float32 when invalid).
 	DType dtypes.DType
 	Seed  uint64
+	// Workers is the number of data-parallel workers (0: solve's default, see
+	// solve.Config.Workers).
+	Workers int
 	// TargetS, when > 0, replaces Steps by clamp(TargetS / last warm-up step,
 	// MinSteps, MaxSteps) (at least 2 warm-up steps, so that the last one is compiled).
 	TargetS            float64
@@ -141,7 +148,7 @@ func Run(b backends.Backend, p Preset, o Options) (*Result, error) {
 	}
 	resetPeakRSS()
 	net := annsvd.Config{Widths: p.Widths, SVD: p.SVD}
-	r, err := solve.NewRun(b, prob, net, solve.Config{Seed: o.Seed + 1, Deriv: o.Deriv, DType: o.DType, LogEvery: 1 << 30})
+	r, err := solve.NewRun(b, prob, net, solve.Config{Seed: o.Seed + 1, Deriv: o.Deriv, DType: o.DType, LogEvery: 1 << 30, Workers: o.Workers})
 	if err != nil {
 		return nil, err
 	}
@@ -175,12 +182,17 @@ func Run(b backends.Backend, p Preset, o Options) (*Result, error) {
 		return nil, err
 	}
 	cpu := cpuTime() - cpu0
+	workers, _, err := r.Workers()
+	if err != nil {
+		return nil, err
+	}
 	var sum time.Duration
 	for _, d := range r.AdamStepTimes {
 		sum += d
 	}
 	return &Result{
 		Preset: p, Backend: engine.Describe(b), Engine: engine.InfoOf(b), Deriv: o.Deriv.String(), DType: r.Config.DType.String(),
+		Workers: workers, GOGC: engine.GCPercentInForce(),
 		Params: r.Net.Params(), Points: points, Steps: o.Steps, Warmup: o.Warmup,
 		MsMedian: solve.Percentile(r.AdamStepTimes, 0.5), MsP10: solve.Percentile(r.AdamStepTimes, 0.1),
 		MsP90: solve.Percentile(r.AdamStepTimes, 0.9), MsMean: float64(sum.Microseconds()) / 1000 / float64(o.Steps),

@@ -32,6 +32,10 @@ func (f HookFunc) AfterStep(r *Run, step int) error { return f(r, step) }
 // next use: call it after changing the structure of the network or the point counts.
 func (r *Run) Invalidate() {
 	r.adamExec, r.lossExec, r.predExec, r.resExec, r.shadow = nil, nil, nil, nil, nil
+	if r.pool != nil {
+		r.pool.close()
+		r.pool = nil
+	}
 	r.trainVars = r.trainVars[:0]
 	for v := range r.Ctx.IterVariables() {
 		if v.Trainable {
@@ -71,6 +75,7 @@ func (r *Run) SetTermPoints(i int, points, data [][]float64) error {
 func (r *Run) rebuildInputs() {
 	dim := len(r.Problem.Coords)
 	r.inputs = r.inputs[:0]
+	r.inputsGen++
 	for _, t := range r.Terms {
 		r.inputs = append(r.inputs, columns(t.Points, dim, r.Config.DType)...)
 		if t.Data != nil {

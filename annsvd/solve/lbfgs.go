@@ -78,7 +78,20 @@ func (r *Run) SetFlatParams(x []float64) error {
 
 // LossAndGrad evaluates the weighted loss, the per-term losses and the gradient with
 // respect to the flat parameters at the current variable values.
+//
+// A data-parallel run (see Workers) evaluates on its workers and adds their parts.
 func (r *Run) LossAndGrad() (loss float64, terms, grad []float64, err error) {
+	pool, err := r.workerPool()
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	if pool != nil {
+		e, err := pool.eval()
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		return e.loss, e.terms, e.grad, nil
+	}
 	if r.lossExec == nil {
 		r.lossExec, err = context.NewExec(r.Backend, r.Ctx, func(ctx *context.Context, inputs []*Node) []*Node {
 			total, termNodes := r.LossGraph(ctx, inputs)
@@ -402,11 +415,12 @@ func (s *Run) refreshFrom(r *Run) error {
 	return copyNetVars(s, r)
 }
 
-// copyNetVars copies the values of the network variables (and RBA multipliers) of src
-// into dst (same scopes, names and shapes), converting to dst's dtype.
+// copyNetVars copies the values of the network variables, the other trainable
+// variables (e.g. an inverse problem's unknown coefficient) and the RBA multipliers of
+// src into dst (same scopes, names and shapes), converting to dst's dtype.
 func copyNetVars(dst, src *Run) error {
 	for v := range src.Ctx.IterVariables() {
-		if !(strings.HasPrefix(v.Scope(), "/"+annsvd.NetScope) || v.Scope() == "/"+RBAScope) || !v.HasValue() {
+		if !(strings.HasPrefix(v.Scope(), "/"+annsvd.NetScope) || v.Trainable || v.Scope() == "/"+RBAScope) || !v.HasValue() {
 			continue
 		}
 		d := dst.Ctx.InspectVariable(v.Scope(), v.Name())

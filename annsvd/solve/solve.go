@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/annsvd/engine"
 	"github.com/gomlx/gomlx/backends"
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
@@ -70,6 +71,13 @@ type Config struct {
 	// directory (see Run.Restore) and train only the remaining Adam steps and L-BFGS
 	// iterations of the budget.
 	ResumeFrom string `json:"resume_from,omitempty"`
+	// Workers is the number K of data-parallel workers the loss and its gradient are
+	// evaluated on, each a copy of the run on its own pure-Go backend holding a shard of
+	// every term's points (see Run.Workers; at most one per point of the smallest term).
+	// 0: engine.Workers (the number of CPUs, or $ANNSVD_WORKERS, on the pure-Go engine;
+	// 1 on XLA). 1 is the single-backend path. Results are bit-identical run to run
+	// for a given K and differ between K only by the order of floating-point sums.
+	Workers int `json:"workers,omitempty"`
 	// Stop, when set, is polled after every Adam step and L-BFGS iteration; when it
 	// returns true training stops there with an error wrapping ErrInterrupted (the
 	// variables hold the state after that step).
@@ -131,6 +139,11 @@ func (c Config) Validate() error {
 	}
 	if c.LBFGSHistory < 0 {
 		return fmt.Errorf("solve: lbfgs history %d out of range: need ≥ 1", c.LBFGSHistory)
+	}
+	if c.Workers != 0 {
+		if err := engine.CheckWorkers(c.Workers); err != nil {
+			return fmt.Errorf("solve: %w", err)
+		}
 	}
 	if c.LogEvery < 0 {
 		return fmt.Errorf("solve: log-every %d out of range: need ≥ 1", c.LogEvery)
@@ -226,6 +239,13 @@ type Run struct {
 	shadow *Run
 	// dense is the dense quasi-Newton method's state (its H), kept across rounds.
 	dense *DenseQN
+	// pool evaluates the loss on data-parallel workers (nil: on this run's backend);
+	// workersNoted is set once the reason for fewer workers is in the history.
+	pool         *workerPool
+	workersNoted bool
+	// inputsGen counts the rebuilds of inputs (new points), so the pool knows when to
+	// cut its shards again.
+	inputsGen int
 
 	inputs    []*tensors.Tensor
 	names     []string
@@ -259,6 +279,9 @@ func NewRun(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Con
 	}
 	dim := len(p.Coords)
 	if netCfg, err = networkConfig(p, netCfg, cfg); err != nil {
+		return nil, err
+	}
+	if err := CheckWorkers(b, cfg); err != nil {
 		return nil, err
 	}
 	r := &Run{Problem: p, Backend: b, Config: cfg, Terms: terms, Ctx: context.New(), start: time.Now()}
@@ -388,6 +411,12 @@ func (r *Run) LossGraph(ctx *context.Context, inputs []*Node) (total *Node, term
 // lossGraph is LossGraph; with updateRBA (the Adam step) it also sets the RBA
 // multipliers to their next values.
 func (r *Run) lossGraph(ctx *context.Context, inputs []*Node, updateRBA bool) (total *Node, terms []*Node) {
+	return r.lossGraphRes(ctx, inputs, updateRBA, nil)
+}
+
+// lossGraphRes is lossGraph that also appends |r| of every attended (RBA) term to
+// absRes when it is not nil.
+func (r *Run) lossGraphRes(ctx *context.Context, inputs []*Node, updateRBA bool, absRes *[]*Node) (total *Node, terms []*Node) {
 	rba := r.Config.RBA.withDefaults()
 	g := inputs[0].Graph()
 	dim := len(r.Problem.Coords)
@@ -411,6 +440,9 @@ func (r *Run) lossGraph(ctx *context.Context, inputs []*Node, updateRBA bool) (t
 		}
 		if v := r.rbaVar(ctx, ti); v != nil {
 			l = ReduceAllMean(Mul(rbaGraph(v, res, rba.Gamma, rba.Eta, updateRBA), sq))
+			if absRes != nil {
+				*absRes = append(*absRes, Abs(StopGradient(res)))
+			}
 		}
 		wl := Mul(w.ValueGraph(g), l)
 		if total == nil {
@@ -450,6 +482,13 @@ func (r *Run) buildAdam() error {
 	opt, ok := optimizers.Adam().LearningRate(r.Config.LR).Done().(gradientUpdater)
 	if !ok {
 		return errors.New("solve: GoMLX Adam does not accept precomputed gradients")
+	}
+	pool, err := r.workerPool()
+	if err != nil {
+		return err
+	}
+	if pool != nil {
+		return r.buildAdamApply(opt)
 	}
 	e, err := context.NewExec(r.Backend, r.Ctx, func(ctx *context.Context, inputs []*Node) []*Node {
 		total, terms := r.lossGraph(ctx, inputs, true)
@@ -520,7 +559,7 @@ func (r *Run) AdamSteps(n int) error {
 			}
 		}
 		t0 := time.Now()
-		outs, err := r.adamExec.Exec(r.inputsAny()...)
+		loss, finite, termVals, err := r.adamStep()
 		if err != nil {
 			return fmt.Errorf("solve: Adam step %d: %w", r.Step+1, err)
 		}
@@ -532,12 +571,7 @@ func (r *Run) AdamSteps(n int) error {
 		r.AdamStepTimes = append(r.AdamStepTimes, time.Since(t0))
 		r.Step++
 		r.adamDone++
-		loss := scalarOf(outs[0])
-		termVals := make([]float64, len(outs)-2)
-		for i := range termVals {
-			termVals[i] = scalarOf(outs[i+2])
-		}
-		if scalarOf(outs[1]) != 1 || math.IsNaN(loss) || math.IsInf(loss, 0) {
+		if !finite || math.IsNaN(loss) || math.IsInf(loss, 0) {
 			err := fmt.Errorf("solve: %w at Adam step %d: loss %v (%s)", ErrNonFinite, r.Step, loss, r.describe(termVals))
 			if rollbacks >= max(0, r.Config.MaxRollbacks) {
 				return fmt.Errorf("%w; stopped after %d rollbacks, last good state: step %d%s",
@@ -582,6 +616,23 @@ func (r *Run) AdamSteps(n int) error {
 		}
 	}
 	return nil
+}
+
+// adamStep runs one Adam step: the loss (before the update), whether the loss and
+// gradients were finite, and the per-term losses.
+func (r *Run) adamStep() (loss float64, finite bool, terms []float64, err error) {
+	if r.pool != nil {
+		return r.parallelAdamStep()
+	}
+	outs, err := r.adamExec.Exec(r.inputsAny()...)
+	if err != nil {
+		return 0, false, nil, err
+	}
+	terms = make([]float64, len(outs)-2)
+	for i := range terms {
+		terms[i] = scalarOf(outs[i+2])
+	}
+	return scalarOf(outs[0]), scalarOf(outs[1]) == 1, terms, nil
 }
 
 func (r *Run) stopRequested() bool {

@@ -18,8 +18,11 @@ type Result struct {
 	Problem string `json:"problem"`
 	Backend string `json:"backend"`
 	// Engine details the backend: engine, PJRT plugin path and version.
-	Engine   engine.Info    `json:"engine"`
-	DType    string         `json:"dtype"`
+	Engine engine.Info `json:"engine"`
+	DType  string      `json:"dtype"`
+	// Workers is the number of data-parallel workers the loss was evaluated on (1: the
+	// backend alone; see Config.Workers).
+	Workers  int            `json:"workers"`
 	Deriv    string         `json:"derivatives"`
 	Settings Config         `json:"settings"`
 	Network  NetworkReport  `json:"network"`
@@ -98,6 +101,9 @@ func (r *Run) Report() *Result {
 			Activation: r.Net.Activation.String(), Layers: r.Net.Layers, Params: r.Net.Params(), MAdds: r.Net.MAdds()},
 		History: r.History, Step: r.Step, ResumedFrom: r.ResumedFrom, Rollbacks: r.Rollbacks, Interrupted: r.stopped,
 		Points: map[string]int{},
+	}
+	if k, _, err := r.Workers(); err == nil {
+		res.Workers = k
 	}
 	for _, t := range r.Terms {
 		res.Points[t.Name] = len(t.Points)

@@ -34,6 +34,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	targetS := fs.Float64("target-s", 10, "-scaling: timed seconds aimed at per cell (steps clamped to [3, 50])")
 	maxStepS := fs.Float64("max-step-s", 60, "-scaling: skip cells whose step, extrapolated from the previous N, exceeds this many seconds")
 	mdOut := fs.String("md", "", "-scaling: also write the table as Markdown to this file")
+	workers := fs.Int("workers", 0, "data-parallel workers K ≥ 1 on the pure-Go engine (default: as train)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the timed presets to this file")
 	if err := parseFlags(fs, args, "usage: annsvd bench [flags]   (times the Adam step; median/p10/p90 ms, CPU ms, peak RSS, compile time)", stderr); err != nil {
 		return err
@@ -46,6 +47,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	if *points < 0 {
 		return usageError{fmt.Errorf("-points %d out of range: need ≥ 0", *points)}
+	}
+	if isSet(fs, "workers") {
+		if err := engine.CheckWorkers(*workers); err != nil {
+			return usageError{fmt.Errorf("-%w", err)}
+		}
 	}
 	d, err := annsvd.ParseDerivMethod(*deriv)
 	if err != nil {
@@ -102,7 +108,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "preset\tmode\tparams\tpoints\tms median\tp10\tp90\tcpu ms\tcompile s\tpeak RSS MB")
 	for _, p := range list {
-		r, err := bench.Run(b, p, bench.Options{Steps: *steps, Warmup: *warmup, Deriv: d, DType: dt})
+		r, err := bench.Run(b, p, bench.Options{Steps: *steps, Warmup: *warmup, Deriv: d, DType: dt, Workers: *workers})
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.Name, err)
 		}
@@ -111,7 +117,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 			r.MsMedian, r.MsP10, r.MsP90, r.CPUMsPerStep, r.CompileS, r.PeakRSSMB)
 		tw.Flush()
 	}
-	fmt.Fprintf(stdout, "backend %s, %s, %d timed steps after %d warm-up\n", engine.Describe(b), dt, *steps, *warmup)
+	k := 1
+	if len(results) > 0 {
+		k = results[0].Workers
+	}
+	fmt.Fprintf(stdout, "backend %s, %s, %d worker(s), GOGC %d, %d timed steps after %d warm-up\n", engine.Describe(b), dt, k, engine.GCPercentInForce(), *steps, *warmup)
 	if *jsonOut != "" {
 		return writeJSON(*jsonOut, results)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/annsvd/solve"
 )
 
 // parseModeList parses "dense,thin,compact:3,truncated:0.5" (truncated:0.1r is relative).
@@ -71,6 +72,9 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	b, err := f.openBackend(stderr)
 	if err != nil {
 		return err
+	}
+	if err := solve.CheckWorkers(b, jobs[0].train); err != nil {
+		return usageError{err}
 	}
 	if err := prepareOut(f.out); err != nil {
 		return err

@@ -57,6 +57,7 @@ func init() {
 type usageError struct{ error }
 
 func main() {
+	engine.TuneGC()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

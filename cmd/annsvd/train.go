@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/annsvd/annsvd/annsvd"
+	"github.com/annsvd/annsvd/annsvd/engine"
 	"github.com/annsvd/annsvd/annsvd/solve"
 	"github.com/annsvd/annsvd/internal/atomicio"
 	"github.com/annsvd/annsvd/problems"
@@ -27,7 +28,7 @@ type trainFlags struct {
 	rank, fourier, periodic                                                      int
 	threshold, fourierSigma                                                      float64
 	relative, svdBias, quiet                                                     bool
-	adam, lbfgs, qnIters, qnMax, logEvery, lbfgsHistory                          int
+	adam, lbfgs, qnIters, qnMax, logEvery, lbfgsHistory, workers                 int
 	seed                                                                         int64
 	lr                                                                           float64
 	px                                                                           problemFlags
@@ -61,6 +62,7 @@ func newTrainFlags(name string, withMode bool) *trainFlags {
 	fs.Float64Var(&f.lr, "lr", 0, "Adam learning rate > 0 (default: the problem's, 1e-3)")
 	fs.Int64Var(&f.seed, "seed", 1, "seed ≥ 0 for sampling and initialisation")
 	fs.StringVar(&f.dtype, "dtype", "float32", "float32 or float64")
+	fs.IntVar(&f.workers, "workers", 0, fmt.Sprintf("data-parallel workers K in [1, %d] on the pure-Go engine, each evaluating a shard of the points on one core (default: $%s, else the number of CPUs; 1 on XLA)", engine.MaxWorkers, engine.WorkersEnvVar))
 	fs.StringVar(&f.deriv, "deriv", "forward", "input derivatives: forward (jets) or autodiff (nested Gradient, reference)")
 	fs.IntVar(&f.logEvery, "log-every", 0, "record the loss history every N steps (default: ~200 records)")
 	fs.StringVar(&f.out, "out", "", "output directory for result.json (created if missing; nothing is written on error)")
@@ -77,9 +79,12 @@ func (f *trainFlags) parse(args []string, stderr io.Writer) error {
 	return parseFlags(f.fs, args, "usage: "+f.fs.Name()+" [flags]", stderr)
 }
 
-func (f *trainFlags) isSet(name string) bool {
+func (f *trainFlags) isSet(name string) bool { return isSet(f.fs, name) }
+
+// isSet reports whether the flag was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
 	set := false
-	f.fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
 	return set
 }
 
@@ -178,6 +183,12 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 		return nil, usageError{fmt.Errorf("-seed %d out of range: need ≥ 0", f.seed)}
 	}
 	j.train.Seed = uint64(f.seed)
+	if f.isSet("workers") {
+		if err := engine.CheckWorkers(f.workers); err != nil {
+			return nil, usageError{fmt.Errorf("-%w", err)}
+		}
+		j.train.Workers = f.workers
+	}
 	if f.lbfgsHistory < 1 {
 		return nil, usageError{fmt.Errorf("-lbfgs-history %d out of range: need ≥ 1 pairs", f.lbfgsHistory)}
 	}
@@ -367,6 +378,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	b, err := f.openBackend(stderr)
 	if err != nil {
 		return err
+	}
+	if err := solve.CheckWorkers(b, j.train); err != nil {
+		return usageError{err}
 	}
 	if err := prepareOut(f.out); err != nil {
 		return err
