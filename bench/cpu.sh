@@ -9,7 +9,8 @@
 # Settings (environment):
 #   PRESETS     comma list (default burgers-20x3,burgers-64x4,burgers-256x3,poisson-paper-dense,poisson-paper-k3)
 #   DTYPES      default float32,float64
-#   ENGINES     default go,xla,torch,jax (go = pure Go, xla = xla:cpu)
+#   ENGINES     default go1,go,xla,torch,jax (go1 = pure Go on one worker, go = pure Go on its
+#               default data-parallel workers (one per CPU), xla = xla:cpu)
 #   JAX_DERIVS  JAX's input-derivative modes to time, the faster is reported (default forward,reverse)
 #   TORCH_BLAS_THREADS  OPENBLAS_NUM_THREADS of the torch peer (default 1: 2 is ~10 % faster on
 #               burgers-256x3 but its threads fight torch's and give long tails on small nets)
@@ -54,7 +55,7 @@ fi
 OUT="${OUT:-out/cpu}"
 PRESETS="${PRESETS:-burgers-20x3,burgers-64x4,burgers-256x3,poisson-paper-dense,poisson-paper-k3}"
 DTYPES="${DTYPES:-float32,float64}"
-ENGINES="${ENGINES:-go,xla,torch,jax}"
+ENGINES="${ENGINES:-go1,go,xla,torch,jax}"
 JAX_DERIVS="${JAX_DERIVS:-forward,reverse}"
 TORCH_BLAS_THREADS="${TORCH_BLAS_THREADS:-1}"
 STEPS="${STEPS:-50}"
@@ -168,10 +169,11 @@ run_cell() {
   rm -f "$base".{json,err,log,wall} "$base"-*.{json,err,log,wall}
   if is_slow "$preset"; then steps=$SLOW_STEPS warm=$SLOW_WARMUP; fi
   case "$eng" in
-    go | xla)
+    go | go1 | xla)
       [ -z "$BUILD_ERR" ] || { fail "$base" "$BUILD_ERR"; return; }
       local backend=xla:cpu dtflag=()
-      if [ "$eng" = go ]; then
+      if [ "$eng" = go1 ]; then dtflag=(-workers 1); fi
+      if [ "$eng" != xla ]; then
         backend=$GO_BACKEND
         if above "$(go_step_s "$preset")" "$GO_MAX_STEP_S"; then
           fail "$base" "skipped: pure Go takes ~$(go_step_s "$preset") s per step (> GO_MAX_STEP_S=$GO_MAX_STEP_S)"
@@ -183,7 +185,7 @@ run_cell() {
         if above "$(go_step_s "$preset")" 1; then warm=$SLOW_WARMUP; fi
       fi
       if [ "$HAVE_DTYPE" = 1 ]; then
-        dtflag=(-dtype "$dt")
+        dtflag+=(-dtype "$dt")
       elif [ "$dt" != float32 ]; then
         fail "$base" "this annsvd bench has no -dtype flag (float32 only)"
         return
@@ -252,7 +254,7 @@ blas=$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3 2>/dev/null || echo un
   printf 'cpu\t%s\n' "$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)"
   printf 'nproc\t%s\nwhen\t%s\n' "$(nproc)" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
   printf 'load_before\t%s\nload_start\t%s\nload_after\t%s\n' "$LOAD_BEFORE" "$LOAD_START" "$LOAD_AFTER"
-  printf 'go_cfg\tpure Go: GOMLX_BACKEND=%s, GOMAXPROCS %s, %s\n' "$GO_BACKEND" "${GOMAXPROCS:-default (nproc)}" "$(go version 2>/dev/null || echo 'go ?')"
+  printf 'go_cfg\tpure Go: GOMLX_BACKEND=%s, GOMAXPROCS %s, GOGC %s, %s\n' "$GO_BACKEND" "${GOMAXPROCS:-default (nproc)}" "${GOGC:-400 (annsvd default)}" "$(go version 2>/dev/null || echo 'go ?')"
   printf 'xla_cfg\txla:cpu: GOMLX_BACKEND=xla:cpu (plugin from %s), XLA_FLAGS=%s\n' "$XLA_HOME" "${XLA_FLAGS:-(unset)}"
   printf 'torch_cfg\ttorch: %s, eager, torch.set_num_threads(2), OPENBLAS_NUM_THREADS=%s, BLAS %s\n' \
     "$("$SYS_PY" -c 'import torch; print(torch.__version__)' 2>/dev/null || echo 'not installed')" "$TORCH_BLAS_THREADS" "$blas"

@@ -182,7 +182,7 @@ func Run(b backends.Backend, p Preset, o Options) (*Result, error) {
 		return nil, err
 	}
 	cpu := cpuTime() - cpu0
-	workers, _, err := r.Workers()
+	workers, err := r.Workers()
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ package solve
 // over all points, as the single-worker graph does.
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -37,40 +38,57 @@ import (
 // graphs the workers build).
 var newReplica = engine.Replica
 
-// Workers returns the number of data-parallel workers the run evaluates its loss on
-// (see Config.Workers) and, when fewer than asked, why.
-func (r *Run) Workers() (k int, note string, err error) {
-	k = r.Config.Workers
+// workerCount is the number of data-parallel workers of a run on b with these terms:
+// cfg.Workers, or engine.Workers (the CPUs of the pure-Go engine) limited to the point
+// count of the smallest term that is split (every worker needs a point of each). An
+// explicit count above that limit, or above 1 on XLA, is an error naming the range.
+func workerCount(b backends.Backend, cfg Config, terms []annsvd.Term) (int, error) {
+	if cfg.Workers > 1 && !engine.Parallel(b) {
+		return 0, fmt.Errorf("solve: workers %d need the pure-Go engine: %s uses every core itself (use 1, or leave it unset)", cfg.Workers, engine.Describe(b))
+	}
+	k := cfg.Workers
 	if k == 0 {
-		if k, err = engine.Workers(r.Backend); err != nil {
-			return 0, "", fmt.Errorf("solve: %w", err)
+		var err error
+		if k, err = engine.Workers(b); err != nil {
+			return 0, fmt.Errorf("solve: %w", err)
 		}
 	}
 	if k <= 1 {
-		return 1, "", nil
+		return 1, nil
 	}
-	for _, t := range r.Terms {
-		if !t.Coupled && len(t.Points) < k {
-			note = fmt.Sprintf("term %s has %d points: %d workers, not %d", t.Name, len(t.Points), len(t.Points), k)
-			k = len(t.Points)
+	limit, smallest := math.MaxInt, ""
+	for _, t := range terms {
+		if !t.Coupled && len(t.Points) < limit {
+			limit, smallest = len(t.Points), t.Name
 		}
 	}
-	return max(k, 1), note, nil
+	if k > limit {
+		if cfg.Workers > 0 {
+			return 0, fmt.Errorf("solve: workers %d out of range [1, %d]: term %s has %d points", k, limit, smallest, limit)
+		}
+		k = limit
+	}
+	return k, nil
 }
 
-// CheckWorkers reports whether cfg's worker count can run on b (before anything is
-// built): more than one worker needs the pure-Go engine, and $ANNSVD_WORKERS, when the
-// count is left to it, must be valid.
-func CheckWorkers(b backends.Backend, cfg Config) error {
-	if cfg.Workers > 1 && !engine.Parallel(b) {
-		return fmt.Errorf("solve: workers %d need the pure-Go engine: %s uses every core itself (use 1, or leave it unset)", cfg.Workers, engine.Describe(b))
+// Workers returns the number of data-parallel workers the run evaluates its loss and
+// gradient on (see Config.Workers; 1: its own backend alone).
+func (r *Run) Workers() (int, error) { return workerCount(r.Backend, r.Config, r.Terms) }
+
+// CheckWorkers reports, before anything is built, whether cfg's worker count can train
+// problem p on b (see Config.Workers): more than one worker needs the pure-Go engine
+// and a point of every split term each, and $ANNSVD_WORKERS, when the count is left to
+// it, must be valid.
+func CheckWorkers(b backends.Backend, p *annsvd.Problem, cfg Config) error {
+	if p == nil || p.Terms == nil {
+		return errors.New("solve: problem has no loss terms")
 	}
-	if cfg.Workers == 0 {
-		if _, err := engine.Workers(b); err != nil {
-			return fmt.Errorf("solve: %w", err)
-		}
+	terms, err := p.Terms(cfg.Seed)
+	if err != nil {
+		return err
 	}
-	return nil
+	_, err = workerCount(b, cfg, terms)
+	return err
 }
 
 // workerPool evaluates its owner run's loss, per-term losses and gradient on K worker
@@ -111,13 +129,9 @@ func (r *Run) workerPool() (*workerPool, error) {
 	if r.pool != nil {
 		return r.pool, nil
 	}
-	k, note, err := r.Workers()
+	k, err := r.Workers()
 	if err != nil {
 		return nil, err
-	}
-	if note != "" && r.Config.Workers > 0 && !r.workersNoted { // fewer than the user asked for
-		r.History.Events = append(r.History.Events, "workers: "+note)
-		r.workersNoted = true
 	}
 	if k <= 1 {
 		return nil, nil

@@ -73,7 +73,7 @@ func TestWorkersAgreeWithOneWorker(t *testing.T) {
 			Seed: 4, DType: dt, Workers: k, AdamSteps: adam, LR: 1e-2,
 			RBA: solve.RBAConfig{Eta: 0.05, Gamma: 0.9}, Regularizers: []solve.Regularizer{l2Penalty}})
 		require.NoError(t, err)
-		k2, _, err := r.Workers()
+		k2, err := r.Workers()
 		require.NoError(t, err)
 		require.Equal(t, k, k2)
 		require.NoError(t, r.AdamSteps(adam))
@@ -177,19 +177,28 @@ func TestWorkersTrainAndResume(t *testing.T) {
 	}
 }
 
-// TestWorkersSettings: an explicit count is bounded, fewer workers than asked when a
-// term has fewer points (noted in the history), and more than one worker is refused on
-// an XLA backend.
+// TestWorkersSettings: an explicit count is bounded by 256 and by the point count of
+// the smallest term, and more than one worker is refused on an XLA backend; left open,
+// the count is limited to that point count.
 func TestWorkersSettings(t *testing.T) {
 	b := engine.MustDefault()
 	_, err := solve.NewRun(b, poisson1D(), netCfg(annsvd.LayerSpec{Mode: annsvd.Dense}), solve.Config{Workers: -1})
 	require.ErrorContains(t, err, "workers -1 out of range [1, 256]")
-	r, err := solve.NewRun(b, poisson1D(), netCfg(annsvd.LayerSpec{Mode: annsvd.Dense}), solve.Config{Workers: 5, AdamSteps: 1})
+	_, err = solve.NewRun(b, poisson1D(), netCfg(annsvd.LayerSpec{Mode: annsvd.Dense}), solve.Config{Workers: 3})
+	require.EqualError(t, err, "solve: workers 3 out of range [1, 2]: term bc has 2 points")
+	require.EqualError(t, solve.CheckWorkers(b, poisson1D(), solve.Config{Workers: 3}), "solve: workers 3 out of range [1, 2]: term bc has 2 points")
+	require.NoError(t, solve.CheckWorkers(b, poisson1D(), solve.Config{Workers: 2}))
+	t.Setenv(engine.WorkersEnvVar, "7")
+	r, err := solve.NewRun(b, poisson1D(), netCfg(annsvd.LayerSpec{Mode: annsvd.Dense}), solve.Config{})
 	require.NoError(t, err)
-	k, note, err := r.Workers()
+	k, err := r.Workers()
 	require.NoError(t, err)
 	require.Equal(t, 2, k)
-	require.Equal(t, "term bc has 2 points: 2 workers, not 5", note)
-	require.NoError(t, r.AdamSteps(1))
-	require.Contains(t, r.History.Events, "workers: "+note)
+	t.Setenv(engine.WorkersEnvVar, "0")
+	require.ErrorContains(t, solve.CheckWorkers(b, poisson1D(), solve.Config{}), `$ANNSVD_WORKERS="0" out of range`)
+	if x, err := engine.NewWithConfig("xla:cpu"); err == nil {
+		require.ErrorContains(t, solve.CheckWorkers(x, poisson1D(), solve.Config{Workers: 2}), "workers 2 need the pure-Go engine")
+		_, err = solve.NewRun(x, poisson1D(), netCfg(annsvd.LayerSpec{Mode: annsvd.Dense}), solve.Config{Workers: 2})
+		require.ErrorContains(t, err, "workers 2 need the pure-Go engine")
+	}
 }

@@ -73,9 +73,9 @@ type Config struct {
 	ResumeFrom string `json:"resume_from,omitempty"`
 	// Workers is the number K of data-parallel workers the loss and its gradient are
 	// evaluated on, each a copy of the run on its own pure-Go backend holding a shard of
-	// every term's points (see Run.Workers; at most one per point of the smallest term).
-	// 0: engine.Workers (the number of CPUs, or $ANNSVD_WORKERS, on the pure-Go engine;
-	// 1 on XLA). 1 is the single-backend path. Results are bit-identical run to run
+	// every term's points (see Run.Workers; at most one per point of the smallest term,
+	// more is an error). 0: engine.Workers (the number of CPUs, or $ANNSVD_WORKERS, on the
+	// pure-Go engine, limited to that point count; 1 on XLA). 1 is the single-backend path. Results are bit-identical run to run
 	// for a given K and differ between K only by the order of floating-point sums.
 	Workers int `json:"workers,omitempty"`
 	// Stop, when set, is polled after every Adam step and L-BFGS iteration; when it
@@ -239,10 +239,8 @@ type Run struct {
 	shadow *Run
 	// dense is the dense quasi-Newton method's state (its H), kept across rounds.
 	dense *DenseQN
-	// pool evaluates the loss on data-parallel workers (nil: on this run's backend);
-	// workersNoted is set once the reason for fewer workers is in the history.
-	pool         *workerPool
-	workersNoted bool
+	// pool evaluates the loss on data-parallel workers (nil: on this run's backend).
+	pool *workerPool
 	// inputsGen counts the rebuilds of inputs (new points), so the pool knows when to
 	// cut its shards again.
 	inputsGen int
@@ -281,7 +279,7 @@ func NewRun(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Con
 	if netCfg, err = networkConfig(p, netCfg, cfg); err != nil {
 		return nil, err
 	}
-	if err := CheckWorkers(b, cfg); err != nil {
+	if _, err := workerCount(b, cfg, terms); err != nil {
 		return nil, err
 	}
 	r := &Run{Problem: p, Backend: b, Config: cfg, Terms: terms, Ctx: context.New(), start: time.Now()}

@@ -102,7 +102,7 @@ func (r *Run) Report() *Result {
 		History: r.History, Step: r.Step, ResumedFrom: r.ResumedFrom, Rollbacks: r.Rollbacks, Interrupted: r.stopped,
 		Points: map[string]int{},
 	}
-	if k, _, err := r.Workers(); err == nil {
+	if k, err := r.Workers(); err == nil {
 		res.Workers = k
 	}
 	for _, t := range r.Terms {

@@ -12,7 +12,9 @@ import json
 import os
 import sys
 
-ENGINES = [("go", "pure Go"), ("xla", "xla:cpu"), ("torch", "torch"), ("jax", "JAX")]
+# go1: pure Go on one worker (-workers 1); go: pure Go with its default workers (one per CPU)
+ENGINES = [("go1", "pure Go K=1"), ("go", "pure Go"), ("xla", "xla:cpu"), ("torch", "torch"), ("jax", "JAX")]
+SHORT = {"go1": "Go K=1", "go": "Go", "xla": "xla", "torch": "torch", "jax": "JAX"}
 
 
 def load_meta(out):
@@ -66,7 +68,7 @@ def main():
             cells = {e: read_cell(out, preset, dtype, e) for e, _ in ENGINES}
             ms = {e: (r["ms_median"] if r else None) for e, (r, _) in cells.items()}
             row = [preset, dtype]
-            ours = cells["go"][0] or cells["xla"][0]
+            ours = cells["go"][0] or cells["go1"][0] or cells["xla"][0]
             peer = cells["torch"][0] or cells["jax"][0]
             params = ours["params"] if ours else (peer["params"] if peer else None)
             ptxt = str(params) if params is not None else "?"
@@ -92,10 +94,12 @@ def main():
                 else:
                     row.append(f"— [{note(why)}]")
             ratio = lambda a, b: f"{ms[a] / ms[b]:.2f}" if ms[a] and ms[b] else "—"  # noqa: E731
+            row.append(ratio("go1", "go"))
+            row.append(ratio("go", "torch"))
             row.append(ratio("go", "xla"))
             row.append(ratio("xla", "jax"))
             comp = []
-            for e, label in (("go", "Go"), ("xla", "xla"), ("jax", "JAX")):
+            for e, label in (("go1", "Go K=1"), ("go", "Go"), ("xla", "xla"), ("jax", "JAX")):
                 r = cells[e][0]
                 comp.append(f"{r['compile_s']:.2f}" if r and r.get("compile_s") is not None else "—")
             row.append(" / ".join(comp))
@@ -119,11 +123,13 @@ def main():
                             **{f"{e}_ms": ms[e] for e, _ in ENGINES},
                             **{f"{e}_compile_s": (cells[e][0] or {}).get("compile_s") for e, _ in ENGINES},
                             **{f"{e}_why": cells[e][1] for e, _ in ENGINES if cells[e][1]},
+                            "go_workers": (cells["go"][0] or {}).get("workers"),
                             "xla_backend": (cells["xla"][0] or {}).get("backend")})
 
+    every = " / ".join(SHORT[e] for e, _ in ENGINES)
     head = ["preset", "dtype", "params"] + [f"{label} ms" for _, label in ENGINES] + \
-           ["pure Go ÷ xla:cpu", "xla:cpu ÷ JAX", "compile s (Go / xla / JAX)", "process s (Go / xla / torch / JAX)",
-            "timed steps (Go / xla / torch / JAX)", "loss₀ (torch / JAX)"]
+           ["K=1 ÷ pure Go", "pure Go ÷ torch", "pure Go ÷ xla:cpu", "xla:cpu ÷ JAX", "compile s (Go K=1 / Go / xla / JAX)",
+            f"process s ({every})", f"timed steps ({every})", "loss₀ (torch / JAX)"]
     lines = [f"# CPU: one full-batch Adam step (loss + gradients + update), ms (median)", ""]
     lines += [f"- machine: {meta.get('cpu', '?')}, nproc {meta.get('nproc', '?')}; {meta.get('when', '')}",
               f"- load average (1, 5, 15 min): before {meta.get('load_before', '?')}; "
@@ -134,7 +140,12 @@ def main():
             lines.append(f"- {meta[k]}")
         if k == "xla_cfg" and backends:
             lines.append("  - annsvd reports: " + "; ".join(backends))
-    lines += ["- ratios: pure Go ÷ xla:cpu > 1 means xla:cpu is faster than pure Go; "
+    workers = sorted({r["go_workers"] for r in results if r.get("go_workers")})
+    if workers:
+        lines.append("- pure Go ran on %s data-parallel worker(s) (its default: one per CPU); pure Go K=1 on one"
+                     % "/".join(str(w) for w in workers))
+    lines += ["- ratios: K=1 ÷ pure Go is the data-parallel speed-up; pure Go ÷ torch > 1 means the PyTorch peer is faster; "
+              "pure Go ÷ xla:cpu > 1 means xla:cpu is faster than pure Go; "
               "xla:cpu ÷ JAX > 1 means xla:cpu is slower than JAX on the same step",
               "- compile s: wall time of the first step, as each engine reports it (annsvd: its first Adam step; "
               "JAX: the first call of the jitted step: trace + compile + one step); eager torch compiles nothing",

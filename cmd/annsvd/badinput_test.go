@@ -21,9 +21,10 @@ func runCLI(args ...string) (code int, stdout, stderr string) {
 	return code, o.String(), e.String()
 }
 
-// tinyBurgers is a fast valid burgers training command line.
+// tinyBurgers is a fast valid burgers training command line (the classic preset: soft
+// losses, float32).
 func tinyBurgers(extra ...string) []string {
-	return append([]string{"train", "-problem", "burgers", "-widths", "8,8", "-adam", "1", "-lbfgs", "0", "-quiet"}, extra...)
+	return append([]string{"train", "-problem", "burgers", "-preset", "classic", "-widths", "8,8", "-adam", "1", "-lbfgs", "0", "-quiet"}, extra...)
 }
 
 // TestBadInput runs the CLI with invalid values: each must exit non-zero (2 for usage
@@ -101,6 +102,7 @@ func TestBadInput(t *testing.T) {
 		{name: "qn-iters -1", args: tinyBurgers("-qn-iters", "-1"), code: 2, want: "-qn-iters -1"},
 		{name: "workers 0", args: tinyBurgers("-workers", "0"), code: 2, want: "-workers 0 out of range [1, 256]"},
 		{name: "workers 257", args: tinyBurgers("-workers", "257"), code: 2, want: "-workers 257 out of range [1, 256]"},
+		{name: "workers above the points", args: tinyBurgers("-workers", "81"), code: 2, want: "workers 81 out of range [1, 80]: term bc has 80 points"},
 		{name: "bench workers 0", args: []string{"bench", "-workers", "0"}, code: 2, want: "-workers 0 out of range [1, 256]"},
 		{name: "qn-iters and lbfgs disagree", args: tinyBurgers("-qn-iters", "5"), code: 2, want: "-lbfgs 0 and -qn-iters 5"},
 		{name: "reference all zero", args: tinyBurgers("-reference", zeroRef), code: 2, want: "usol is zero everywhere"},

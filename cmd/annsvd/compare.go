@@ -73,7 +73,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := solve.CheckWorkers(b, jobs[0].train); err != nil {
+	if err := solve.CheckWorkers(b, jobs[0].problem, jobs[0].train); err != nil {
 		return usageError{err}
 	}
 	if err := prepareOut(f.out); err != nil {

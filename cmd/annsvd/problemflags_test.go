@@ -99,7 +99,7 @@ func TestEveryProblemTrainsFromCLI(t *testing.T) {
 	require.Contains(t, stderr, `unknown term "ic"`)
 	// -points sets burgers' interior point count (the hard variant's PDE term holds
 	// the 80 boundary and 160 initial points too).
-	require.Contains(t, out, "-points: 2540 interior collocation points by default")
+	require.Contains(t, out, "-points: 8000 interior collocation points by default (2540 without a preset's count)")
 	dir := t.TempDir()
 	code, _, stderr = cliRun(append(hard, "-points", "300", "-out", dir)...)
 	require.Equal(t, 0, code, stderr)

@@ -36,7 +36,11 @@ func runProblems(args []string, stdout, stderr io.Writer) error {
 		d := e.Defaults
 		fmt.Fprintf(stdout, "%s\n  %s\n  %s\n  defaults: %s\n", e.Name, e.Equation, e.About, describeDefaults(d))
 		if e.Points > 0 {
-			fmt.Fprintf(stdout, "  -points: %d interior collocation points by default\n", e.Points)
+			n := e.Points
+			if d.Points > 0 {
+				n = d.Points
+			}
+			fmt.Fprintf(stdout, "  -points: %d interior collocation points by default (%d without a preset's count)\n", n, e.Points)
 		}
 		if e.Hard != "" {
 			fmt.Fprintf(stdout, "  -hard: %s\n", e.Hard)

@@ -28,7 +28,7 @@ func TestInterruptWritesCheckpointAndResult(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		code, o, e := runCLI("train", "-problem", "burgers", "-widths", "8,8", "-adam", "100000", "-lbfgs", "0", "-quiet",
+		code, o, e := runCLI("train", "-problem", "burgers", "-preset", "classic", "-widths", "8,8", "-adam", "100000", "-lbfgs", "0", "-quiet",
 			"-checkpoint", ck, "-every", "3", "-keep", "2", "-out", out)
 		done <- result{code, o, e}
 	}()
@@ -69,7 +69,7 @@ func TestInterruptWritesCheckpointAndResult(t *testing.T) {
 
 	// Resume to a budget just past the interruption.
 	out2 := filepath.Join(dir, "out2")
-	code, _, stderr := runCLI("train", "-problem", "burgers", "-widths", "8,8", "-adam", itoa(rj.Step+2), "-lbfgs", "0", "-quiet",
+	code, _, stderr := runCLI("train", "-problem", "burgers", "-preset", "classic", "-widths", "8,8", "-adam", itoa(rj.Step+2), "-lbfgs", "0", "-quiet",
 		"-resume", ck, "-out", out2)
 	require.Equal(t, 0, code, stderr)
 	b, err = os.ReadFile(filepath.Join(out2, "result.json"))
@@ -103,7 +103,7 @@ func TestReferenceAndPredictionNPZ(t *testing.T) {
 		"x": {Shape: []int{5, 1}, Data: x}, "t": {Shape: []int{3, 1}, Data: tt}, "usol": {Shape: []int{5, 3}, Data: usol},
 	}))
 	out := filepath.Join(dir, "out")
-	code, stdout, stderr := runCLI("train", "-problem", "burgers", "-widths", "8,8", "-adam", "2", "-lbfgs", "0", "-quiet", "-reference", ref, "-out", out)
+	code, stdout, stderr := runCLI("train", "-problem", "burgers", "-preset", "classic", "-widths", "8,8", "-adam", "2", "-lbfgs", "0", "-quiet", "-reference", ref, "-out", out)
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "prediction.npz")
 	es, err := problems.LoadGridReference(ref)

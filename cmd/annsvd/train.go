@@ -379,7 +379,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := solve.CheckWorkers(b, j.train); err != nil {
+	if err := solve.CheckWorkers(b, j.problem, j.train); err != nil {
 		return usageError{err}
 	}
 	if err := prepareOut(f.out); err != nil {
