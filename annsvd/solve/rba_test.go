@@ -83,15 +83,7 @@ func TestRBABadSettings(t *testing.T) {
 // away from λ₀ during Adam, change between rounds, stay fixed within them, and the
 // error falls below what Adam alone reached.
 func TestRBATrainsWithQuasiNewtonRounds(t *testing.T) {
-	p := poisson1D()
-	terms := p.Terms
-	p.Terms = func(seed uint64) ([]annsvd.Term, error) {
-		ts, err := terms(seed)
-		if err == nil {
-			ts[0].Sample = annsvd.BoxSampler([]float64{-1}, []float64{1})
-		}
-		return ts, err
-	}
+	p := poisson1DRAD()
 	rad, err := solve.NewRAD(solve.RADConfig{LBFGSEvery: 50})
 	require.NoError(t, err)
 	cfg := solve.Config{AdamSteps: 300, LR: 5e-3, Seed: 4, QN: solve.QNSSBroyden, RBA: solve.RBAConfig{Eta: 0.01}}
