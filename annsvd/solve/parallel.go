@@ -144,8 +144,13 @@ func (r *Run) workerPool() (*workerPool, error) {
 	return p, nil
 }
 
-func newWorkerPool(r *Run, k int) (*workerPool, error) {
+func newWorkerPool(r *Run, k int) (_ *workerPool, err error) {
 	p := &workerPool{owner: r, gen: -1}
+	defer func() {
+		if err != nil {
+			p.close() // release the backends of the workers built so far
+		}
+	}()
 	cfg := r.Config
 	cfg.Workers = 1
 	cfg.AdamSteps, cfg.LBFGSIters = 0, 0
@@ -167,6 +172,7 @@ func newWorkerPool(r *Run, k int) (*workerPool, error) {
 		}
 		w, err := NewRun(b, r.Problem, r.Net.Config, c)
 		if err != nil {
+			b.Finalize()
 			return nil, fmt.Errorf("solve: worker %d of %d: %w", i+1, k, err)
 		}
 		p.runs = append(p.runs, w)
