@@ -102,6 +102,10 @@ type Problem struct {
 	// unknown coefficient of an inverse problem) before training; trainable ones are
 	// trained with the network. Residuals read them through Term.ResidualCtx.
 	Setup func(ctx *context.Context, dtype dtypes.DType) error
+	// Unknowns, when set, returns the trained values of the problem's unknown physical
+	// coefficients by name (e.g. an inverse problem's ν) from the training context; they
+	// are reported beside the error metrics (solve.Result.Unknowns).
+	Unknowns func(ctx *context.Context) (map[string]float64, error)
 }
 
 // Solution returns the jet of u at the coordinates x (jets) for network output n,

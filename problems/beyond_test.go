@@ -76,6 +76,24 @@ func TestBurgersInverseTrainsNu(t *testing.T) {
 	require.ErrorContains(t, err, "no /inverse/log_nu")
 }
 
+func TestBurgersInverseReportsNu(t *testing.T) {
+	p, err := problems.BurgersInverse()
+	require.NoError(t, err)
+	res, run, err := solve.Train(engine.MustDefault(), p, annsvd.Config{Widths: []int{6, 6}}, solve.Config{AdamSteps: 5, LR: 1e-2, Seed: 1})
+	require.NoError(t, err)
+	nu, err := problems.InverseNu(run.Ctx)
+	require.NoError(t, err)
+	require.Equal(t, nu, res.Unknowns["nu"])
+	require.InDelta(t, math.Abs(nu-ref.BurgersNu)/ref.BurgersNu, res.Unknowns["nu_rel_err"], 1e-15)
+	require.Empty(t, res.UnknownsError)
+	// A forward problem has none.
+	f, err := problems.New("heat")
+	require.NoError(t, err)
+	res, _, err = solve.Train(engine.MustDefault(), f, annsvd.Config{Widths: []int{4}}, solve.Config{AdamSteps: 1, Seed: 1})
+	require.NoError(t, err)
+	require.Nil(t, res.Unknowns)
+}
+
 func TestPoissonSine(t *testing.T) {
 	_, err := problems.PoissonSine(0, 10)
 	require.ErrorContains(t, err, "a=0")

@@ -39,14 +39,9 @@ func init() {
 }
 
 // BurgersDefaults are burgers' defaults: the "ssbroyden" recipe (BurgersSSBroyden) with
-// a budget of 6000 SSBroyden iterations instead of 10 000, to fit about 15 minutes on 2
+// a budget of 4000 SSBroyden iterations instead of 10 000, to fit about 15 minutes on 2
 // cores on the pure-Go engine.
-var BurgersDefaults = func() Defaults {
-	d := BurgersSSBroyden
-	d.LBFGSIters = 6000
-	d.Note = "the ssbroyden recipe with 6000 SSBroyden iterations (measured: README)"
-	return d
-}()
+var BurgersDefaults = withQNIters(BurgersSSBroyden, 4000)
 
 // BurgersAccurate is the "accurate" preset: the hard-constraint trial solution
 // u = −sin πx + t·(1−x²)·N (Options.Hard, so only the PDE loss is trained), 4×40 tanh,

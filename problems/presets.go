@@ -1,6 +1,7 @@
 package problems
 
 import (
+	"fmt"
 	"maps"
 
 	"github.com/annsvd/annsvd/annsvd"
@@ -16,9 +17,10 @@ const (
 	PresetClassic = "classic"
 )
 
-// registerQN registers e with the "ssbroyden" recipe as its defaults (and as that
-// preset), keeping its earlier defaults as the "classic" preset.
-func registerQN(e Entry, recipe Defaults) {
+// registerQN registers e with the "ssbroyden" recipe as that preset and as its defaults,
+// keeping its earlier defaults as the "classic" preset. iters > 0 gives the defaults a
+// smaller quasi-Newton budget than the preset (see withQNIters); 0 keeps the recipe's.
+func registerQN(e Entry, recipe Defaults, iters int) {
 	classic := e.Defaults
 	classic.Note = "the defaults before the quasi-Newton recipe (Adam then L-BFGS, float32)"
 	e.Presets = maps.Clone(e.Presets)
@@ -27,7 +29,19 @@ func registerQN(e Entry, recipe Defaults) {
 	}
 	e.Presets[PresetSSBroyden], e.Presets[PresetClassic] = recipe, classic
 	e.Defaults = recipe
+	if iters > 0 {
+		e.Defaults = withQNIters(recipe, iters)
+	}
 	Register(e)
+}
+
+// withQNIters returns the recipe d with a budget of iters quasi-Newton iterations: the
+// defaults of problems whose full recipe takes longer than about 15 minutes on 2 cores
+// on the pure-Go engine (the measured times are in the README).
+func withQNIters(d Defaults, iters int) Defaults {
+	d.Note = fmt.Sprintf("the %s preset with %d instead of %d %s iterations", PresetSSBroyden, iters, d.LBFGSIters, d.QN)
+	d.LBFGSIters = iters
+	return d
 }
 
 // ssBroyden is the shape shared by the "ssbroyden" presets, after Urbán, Stefanou & Pons

@@ -48,6 +48,11 @@ type Result struct {
 	Rollbacks int `json:"rollbacks,omitempty"`
 	// RAD lists the residual-based resamplings (see NewRAD), if any.
 	RAD []RADEvent `json:"rad,omitempty"`
+	// Unknowns are the trained unknown coefficients of an inverse problem
+	// (annsvd.Problem.Unknowns), by name; nil for a forward problem.
+	Unknowns map[string]float64 `json:"unknowns,omitempty"`
+	// UnknownsError says why Unknowns could not be read, if so.
+	UnknownsError string `json:"unknowns_error,omitempty"`
 	// Reference is the evaluation set the metrics were computed on and Prediction the
 	// network's u on its points (set by Train; not part of the JSON).
 	Reference  *annsvd.EvalSet `json:"-"`
@@ -119,6 +124,13 @@ func (r *Run) Report() *Result {
 	res.Timing = Timing{CompileS: r.CompileTime.Seconds(), AdamS: adam.Seconds(),
 		AdamMsPerStep: Percentile(steps, 0.5), AdamMsPerStepP10: Percentile(steps, 0.1), AdamMsPerStepP90: Percentile(steps, 0.9)}
 	res.RAD = r.radEvents()
+	if r.Problem.Unknowns != nil {
+		if u, err := r.Problem.Unknowns(r.Ctx); err != nil {
+			res.UnknownsError = err.Error()
+		} else {
+			res.Unknowns = u
+		}
+	}
 	for _, i := range r.Net.SVDLayers() {
 		name := r.Net.Layers[i].Name
 		if res.Sigma == nil {

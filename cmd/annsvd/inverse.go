@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/annsvd/annsvd/annsvd"
@@ -28,6 +29,7 @@ type inverseRow struct {
 	Noise     float64 `json:"noise"`
 	AdamSteps int     `json:"adam_steps"`
 	LBFGS     int     `json:"lbfgs_iters"`
+	QN        string  `json:"qn"`
 	Widths    []int   `json:"widths"`
 	DType     string  `json:"dtype"`
 }
@@ -40,14 +42,14 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Int64("seed", 1, "seed of observations, points and initialisation")
 	nu0 := fs.Float64("nu0", problems.BurgersInverseNuInit, "initial guess of ν > 0")
 	modes := fs.String("modes", "dense,compact:8", "comma list of modes (as in compare): dense, thin, compact:K, truncated:T")
-	adam := fs.Int("adam", 3000, "Adam steps")
-	lbfgs := fs.Int("lbfgs", 3000, "L-BFGS iterations")
+	d := problems.BurgersInverseDefaults
+	adam := fs.Int("adam", d.AdamSteps, "Adam steps")
+	lbfgs := fs.Int("lbfgs", d.LBFGSIters, "quasi-Newton iterations after Adam (the -qn method's)")
+	qn := fs.String("qn", string(d.QN), "quasi-Newton method after Adam, in float64: "+solve.QNNames)
 	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
 	dataW := fs.Float64("data-weight", 1, "weight of the observation term in the loss (the PDE term has weight 1)")
 	out := fs.String("out", "", "directory for inverse.json")
-	// Raissi et al.'s depth: with 3×20 and 1 500 L-BFGS iterations ν came out 3–4× too
-	// large (the shock was smeared); 8×20 in float64 recovers it to 0.7 %.
-	widthsS := fs.String("widths", "20,20,20,20,20,20,20,20", "hidden widths, comma separated (SVD modes factorise every hidden-to-hidden map)")
+	widthsS := fs.String("widths", strings.Trim(strings.Join(strings.Fields(fmt.Sprint(d.Widths)), ","), "[]"), "hidden widths, comma separated (SVD modes factorise every hidden-to-hidden map)")
 	dtype := fs.String("dtype", "float64", "float32 or float64")
 	schedule := fs.String("schedule", "", "learning-rate schedule: "+solve.ScheduleSyntax)
 	radEvery := fs.Int("rad", 0, "residual-based adaptive sampling of the PDE points every N ≥ 1 Adam steps (0: off)")
@@ -67,6 +69,10 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 	}
 	if *dtype != "float32" && *dtype != "float64" {
 		return usageError{fmt.Errorf("-dtype %q: allowed float32, float64", *dtype)}
+	}
+	qnMethod, err := solve.ParseQNUpdate(*qn)
+	if err != nil {
+		return usageError{err}
 	}
 	specs, err := parseModeList(*modes)
 	if err != nil {
@@ -95,7 +101,7 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 				net.SVD[j] = spec
 			}
 		}
-		cfg := solve.Config{AdamSteps: *adam, LBFGSIters: *lbfgs, LR: *lr, Seed: uint64(*seed), Weights: map[string]float64{"data": *dataW}}
+		cfg := solve.Config{AdamSteps: *adam, LBFGSIters: *lbfgs, QN: qnMethod, LR: *lr, Seed: uint64(*seed), Weights: map[string]float64{"data": *dataW}}
 		if *dtype == "float64" {
 			cfg.DType = dtypes.Float64
 		}
@@ -121,12 +127,12 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 		}
 		rows = append(rows, inverseRow{Mode: spec.String(), Widths: widths, DType: *dtype, Params: res.Network.Params, Nu: nu, NuTrue: ref.BurgersNu,
 			NuRelErr: math.Abs(nu-ref.BurgersNu) / ref.BurgersNu, URelL2: res.Metrics.RelL2, TrainS: res.Timing.TrainS,
-			Points: *obs, Noise: *noise, AdamSteps: *adam, LBFGS: *lbfgs})
+			Points: *obs, Noise: *noise, AdamSteps: *adam, LBFGS: *lbfgs, QN: string(qnMethod)})
 		last := rows[len(rows)-1]
 		fmt.Fprintf(stderr, "inverse %s: ν = %.5g (rel err %.2f%%), u rel L2 %.3e, %.1f s\n", last.Mode, last.Nu, 100*last.NuRelErr, last.URelL2, last.TrainS)
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "mode\tparams\tν\tν true\tν rel err\tu rel L2\ttrain s\t(%d obs, noise %g, Adam %d + L-BFGS %d)\n", *obs, *noise, *adam, *lbfgs)
+	fmt.Fprintf(tw, "mode\tparams\tν\tν true\tν rel err\tu rel L2\ttrain s\t(%d obs, noise %g, Adam %d + %s %d)\n", *obs, *noise, *adam, qnMethod.Label(), *lbfgs)
 	for _, r := range rows {
 		fmt.Fprintf(tw, "%s\t%d\t%.5g\t%.5g\t%.2f%%\t%.3e\t%.1f\t\n", r.Mode, r.Params, r.Nu, r.NuTrue, 100*r.NuRelErr, r.URelL2, r.TrainS)
 	}

@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -410,4 +412,16 @@ func printTable(w io.Writer, rows []*output) {
 			o.Timing.AdamMsPerStep, o.Timing.TrainS, o.Metrics.RelL2, o.Metrics.LInf, o.Metrics.RMS, lb)
 	}
 	tw.Flush()
+	for _, o := range rows {
+		if len(o.Unknowns) > 0 {
+			var kv []string
+			for _, k := range slices.Sorted(maps.Keys(o.Unknowns)) {
+				kv = append(kv, fmt.Sprintf("%s = %.6g", k, o.Unknowns[k]))
+			}
+			fmt.Fprintf(w, "%s %s unknowns: %s\n", o.Problem, o.Mode, strings.Join(kv, ", "))
+		}
+		if o.UnknownsError != "" {
+			fmt.Fprintf(w, "%s %s unknowns not read: %s\n", o.Problem, o.Mode, o.UnknownsError)
+		}
+	}
 }
