@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 	"path/filepath"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/annsvd/annsvd/annsvd"
@@ -49,7 +48,7 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 	lr := fs.Float64("lr", 1e-3, "Adam learning rate")
 	dataW := fs.Float64("data-weight", 1, "weight of the observation term in the loss (the PDE term has weight 1)")
 	out := fs.String("out", "", "directory for inverse.json")
-	widthsS := fs.String("widths", strings.Trim(strings.Join(strings.Fields(fmt.Sprint(d.Widths)), ","), "[]"), "hidden widths, comma separated (SVD modes factorise every hidden-to-hidden map)")
+	widthsS := fs.String("widths", joinInts(d.Widths), "hidden widths, comma separated (SVD modes factorise every hidden-to-hidden map)")
 	dtype := fs.String("dtype", "float64", "float32 or float64")
 	schedule := fs.String("schedule", "", "learning-rate schedule: "+solve.ScheduleSyntax)
 	radEvery := fs.Int("rad", 0, "residual-based adaptive sampling of the PDE points every N ≥ 1 Adam steps (0: off)")

@@ -100,6 +100,15 @@ type job struct {
 	layers  []int
 }
 
+// joinInts formats xs as parseInts reads them: "20,20,20".
+func joinInts(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, ",")
+}
+
 func parseInts(name, s string) ([]int, error) {
 	var out []int
 	for _, p := range strings.Split(s, ",") {
