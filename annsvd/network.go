@@ -235,6 +235,30 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// MemoryEstimate returns an upper estimate in bytes of the memory the network takes
+// before any point is evaluated: for each map of m inputs to n outputs (the embedded
+// input count for layer 0), the float64 Glorot matrix and the SVD's factors and
+// workspace while it is initialised (3·m·n·8 bytes), and during training the
+// parameters, their gradients, Adam's two moments and the host copies kept for
+// rollback and checkpoints (6 values per dense parameter m·n + n, in the dtype). It
+// allocates nothing, so it can refuse a network that would not fit (see
+// solve.CheckNetwork) before the initialisation tries.
+func (c Config) MemoryEstimate() int64 {
+	dims := append(append([]int{c.Inputs}, c.Widths...), c.Outputs)
+	if c.Fourier.Features > 0 {
+		dims[0] = 2 * c.Fourier.Features
+	} else if c.Periodic.Modes > 0 {
+		dims[0] = 2*c.Periodic.Modes + c.Inputs - 1
+	}
+	bytes := float64(c.dtype().Size())
+	total := 0.0 // float64: huge widths must not overflow
+	for i := 0; i+1 < len(dims); i++ {
+		m, n := float64(dims[i]), float64(dims[i+1])
+		total += 3*m*n*8 + 6*(m*n+n)*bytes
+	}
+	return int64(math.Min(total, math.MaxInt64/2))
+}
+
 func (c Config) dtype() dtypes.DType {
 	if c.DType == dtypes.InvalidDType {
 		return dtypes.Float32

@@ -26,7 +26,7 @@ func init() {
 		Defaults: Defaults{Widths: []int{20, 20, 20}, Activation: annsvd.ActTanh, AdamSteps: 5000, LBFGSIters: 2000, LR: 1e-3},
 		New:      Heat,
 	}, ssBroyden([]int{20, 20, 20}, annsvd.ActTanh, 2000, 5000, 500,
-		"3×20 float64, Adam 2000 then SSBroyden 5000 in RAD rounds of 500 (measured: README)"), 0)
+		"3×20 float64, Adam 2000 then SSBroyden 5000 in RAD rounds of 500 (measured: README)"), nil)
 }
 
 // Heat builds the heat-equation problem u_t = α·u_xx with soft boundary and initial losses.

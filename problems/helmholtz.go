@@ -25,7 +25,7 @@ func init() {
 		Defaults: Defaults{Widths: []int{50, 50, 50}, Activation: annsvd.ActSine, AdamSteps: 5000, LBFGSIters: 2000, LR: 1e-3},
 		New:      Helmholtz,
 	}, ssBroyden([]int{50, 50, 50}, annsvd.ActSine, 2000, 3000, 500,
-		"3×50 sin, float64, Adam 2000 then SSBroyden 3000 in RAD rounds of 500 (measured: README)"), 0)
+		"3×50 sin, float64, Adam 2000 then SSBroyden 3000 in RAD rounds of 500 (measured: README)"), nil)
 }
 
 // HelmholtzExact is u*(x, y) = sin(a₁πx)·sin(a₂πy).

@@ -33,7 +33,7 @@ func init() {
 		Defaults: Defaults{Widths: []int{64, 64}, Activation: annsvd.ActTanh, AdamSteps: 2000, LBFGSIters: 0, LR: 1e-3},
 		NewWith:  PoissonND,
 	}, ssBroyden([]int{64, 64}, annsvd.ActTanh, 2000, 2000, 500,
-		"[64,64] float64, Adam 2000 then SSBroyden 2000 in RAD rounds of 500 (measured for d = 5: README)"), 0)
+		"[64,64] float64, Adam 2000 then SSBroyden 2000 in RAD rounds of 500 (measured for d = 5: README)"), nil)
 }
 
 // PoissonNDExact is u*(x) = Σᵢ sin(πxᵢ/2).

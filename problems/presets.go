@@ -18,9 +18,11 @@ const (
 )
 
 // registerQN registers e with the "ssbroyden" recipe as that preset and as its defaults,
-// keeping its earlier defaults as the "classic" preset. iters > 0 gives the defaults a
-// smaller quasi-Newton budget than the preset (see withQNIters); 0 keeps the recipe's.
-func registerQN(e Entry, recipe Defaults, iters int) {
+// keeping its earlier defaults as the "classic" preset. A non-nil cheaper makes the
+// defaults a cheaper form of the recipe (fewer iterations or points: see withQNIters)
+// for problems whose full recipe takes longer than about 15 minutes on 2 cores on the
+// pure-Go engine.
+func registerQN(e Entry, recipe Defaults, cheaper func(Defaults) Defaults) {
 	classic := e.Defaults
 	classic.Note = "the defaults before the quasi-Newton recipe (Adam then L-BFGS, float32)"
 	e.Presets = maps.Clone(e.Presets)
@@ -29,8 +31,8 @@ func registerQN(e Entry, recipe Defaults, iters int) {
 	}
 	e.Presets[PresetSSBroyden], e.Presets[PresetClassic] = recipe, classic
 	e.Defaults = recipe
-	if iters > 0 {
-		e.Defaults = withQNIters(recipe, iters)
+	if cheaper != nil {
+		e.Defaults = cheaper(recipe)
 	}
 	Register(e)
 }

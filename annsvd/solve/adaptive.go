@@ -104,6 +104,11 @@ func (a *AdaptiveWeights) validate() error {
 	return nil
 }
 
+// Setting describes the weight updates (HookSetting).
+func (a *AdaptiveWeights) Setting(Config) string {
+	return fmt.Sprintf("adaptive weights every %d α %g reference %s max %g", a.Every, a.Alpha, a.Ref, a.Max)
+}
+
 // AfterStep updates the weights every Every steps.
 func (a *AdaptiveWeights) AfterStep(r *Run, step int) error {
 	if err := a.validate(); err != nil {

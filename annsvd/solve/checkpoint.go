@@ -8,20 +8,27 @@ package solve
 //     "AdamOptimizer/net/layer_1/u_1st_moment", "global_step"), in its own dtype
 //     (float32, float64 or int64), so checkpoints can be inspected with numpy.load;
 //   - state.json: the step, the history, the current learning rate, the run's settings
-//     (problem, network, training configuration) and the list of variables.
+//     (problem, network, training configuration, the settings of its hooks), the list
+//     of variables and the SHA-256 of variables.npz, verified on load.
 //
 // A checkpoint is written into a temporary directory (each file written to a temporary
 // name, fsynced and renamed), which is then renamed to ckpt-<step> and the parent
 // directory fsynced: a crash never leaves a directory named ckpt-<step> that is not
-// complete.
+// complete. Temporary directories left by a process killed while writing are removed
+// by the next SaveCheckpoint into the same directory (one run writes a checkpoint
+// directory at a time).
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -139,12 +146,23 @@ type checkpointState struct {
 	// points the checkpointed one had; RAD holds the resampling events so far.
 	Points []checkpointPoints `json:"points,omitempty"`
 	RAD    []RADEvent         `json:"rad,omitempty"`
+	// Hooks are the settings of the run's hooks that shape training (see HookSetting),
+	// in order; nil in checkpoints written before they were recorded.
+	Hooks []string `json:"hooks"`
+	// Dense is the dense quasi-Newton method's state between rounds (its H is the
+	// array Dense.Key), nil before one has run.
+	Dense *denseState `json:"dense_qn,omitempty"`
+	// SHA256 holds the hex SHA-256 of each file of the checkpoint but state.json.
+	SHA256 map[string]string `json:"sha256,omitempty"`
 }
 
 type checkpointPoints struct {
 	Term string `json:"term"`
 	Key  string `json:"key"`
 }
+
+// denseKey is the variables.npz key of the dense quasi-Newton matrix H.
+const denseKey = "quasi_newton/h"
 
 // pointsKey is the variables.npz key of a term's points.
 func pointsKey(term string) string { return "points/" + term }
@@ -266,6 +284,15 @@ func (r *Run) SaveCheckpoint(dir string, keep int) (string, error) {
 		st.Points = append(st.Points, checkpointPoints{Term: t.Name, Key: pointsKey(t.Name)})
 	}
 	st.RAD = r.radEvents()
+	st.Hooks = r.hookSettings()
+	if r.dense != nil {
+		ds, h := r.dense.state()
+		if h != nil {
+			ds.Key = denseKey
+			arrays[denseKey] = &npy.Array{Shape: []int{ds.N, ds.N}, Data: h}
+		}
+		st.Dense = &ds
+	}
 	for v := range r.Ctx.IterVariables() {
 		if !v.HasValue() {
 			continue
@@ -279,10 +306,7 @@ func (r *Run) SaveCheckpoint(dir string, keep int) (string, error) {
 		st.Variables = append(st.Variables, checkpointVar{Key: key, Scope: v.Scope(), Name: v.Name(),
 			DType: a.DType, Shape: a.Shape, Trainable: v.Trainable})
 	}
-	stateJSON, err := json.MarshalIndent(st, "", " ")
-	if err != nil {
-		return "", fmt.Errorf("solve: checkpoint state: %w", err)
-	}
+	removeStaleTemps(dir)
 	final := filepath.Join(dir, CheckpointPrefix+strconv.Itoa(r.Step))
 	tmp, err := os.MkdirTemp(dir, "."+CheckpointPrefix+strconv.Itoa(r.Step)+".tmp")
 	if err != nil {
@@ -296,6 +320,15 @@ func (r *Run) SaveCheckpoint(dir string, keep int) (string, error) {
 	}()
 	if err := npy.WriteNPZ(filepath.Join(tmp, ckptVariables), arrays); err != nil {
 		return "", fmt.Errorf("solve: checkpoint: %w", err)
+	}
+	sum, err := fileSHA256(filepath.Join(tmp, ckptVariables))
+	if err != nil {
+		return "", fmt.Errorf("solve: checkpoint: %w", err)
+	}
+	st.SHA256 = map[string]string{ckptVariables: sum}
+	stateJSON, err := json.MarshalIndent(st, "", " ")
+	if err != nil {
+		return "", fmt.Errorf("solve: checkpoint state: %w", err)
 	}
 	if err := atomicio.WriteFile(filepath.Join(tmp, ckptState), append(stateJSON, '\n')); err != nil {
 		return "", fmt.Errorf("solve: checkpoint: %w", err)
@@ -340,6 +373,30 @@ func (r *Run) SaveCheckpoint(dir string, keep int) (string, error) {
 	return final, nil
 }
 
+// removeStaleTemps removes the temporary directories (.ckpt-<step>.tmp…) that a
+// SaveCheckpoint killed before its rename left in dir.
+func removeStaleTemps(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), "."+CheckpointPrefix) && strings.Contains(e.Name(), ".tmp") {
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// fileSHA256 returns the hex SHA-256 of the file at path.
+func fileSHA256(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:]), nil
+}
+
 // listCheckpoints returns the steps of the ckpt-<step> directories in dir, ascending.
 func listCheckpoints(dir string) ([]int, error) {
 	entries, err := os.ReadDir(dir)
@@ -379,6 +436,8 @@ type loadedCheckpoint struct {
 	path   string
 	state  checkpointState
 	arrays map[string]*npy.Array
+	// skipped says which newer checkpoints were unreadable, and why.
+	skipped []string
 }
 
 // readCheckpointState reads and checks state.json of one checkpoint directory.
@@ -404,6 +463,15 @@ func readCheckpoint(path string) (*loadedCheckpoint, error) {
 	if err != nil {
 		return nil, err
 	}
+	if want := ck.state.SHA256[ckptVariables]; want != "" {
+		got, err := fileSHA256(filepath.Join(path, ckptVariables))
+		if err != nil {
+			return nil, err
+		}
+		if got != want {
+			return nil, fmt.Errorf("%s does not match the SHA-256 in %s (corrupted, or copied from another checkpoint)", ckptVariables, ckptState)
+		}
+	}
 	ck.arrays, err = npy.ReadNPZ(filepath.Join(path, ckptVariables))
 	if err != nil {
 		return nil, err
@@ -411,6 +479,11 @@ func readCheckpoint(path string) (*loadedCheckpoint, error) {
 	for _, p := range ck.state.Points {
 		if a, ok := ck.arrays[p.Key]; !ok || len(a.Shape) != 2 || a.Len() != len(a.Data) {
 			return nil, fmt.Errorf("%s lacks the points of term %s (or they are not a matrix)", ckptVariables, p.Term)
+		}
+	}
+	if d := ck.state.Dense; d != nil && d.Key != "" {
+		if a, ok := ck.arrays[d.Key]; !ok || !slices.Equal(a.Shape, []int{d.N, d.N}) {
+			return nil, fmt.Errorf("%s lacks the %d×%d quasi-Newton matrix %s", ckptVariables, d.N, d.N, d.Key)
 		}
 	}
 	for _, v := range ck.state.Variables {
@@ -457,25 +530,24 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// latest returns the newest checkpoint under dir that reads completely; read selects
-// the state only or everything. A corrupt newer checkpoint is skipped (the error
-// names it if none is readable).
-func latest(dir string, full bool) (*loadedCheckpoint, error) {
+// latest returns the newest checkpoint under dir that reads completely (its files,
+// their checksums, shapes and dtypes). A corrupt newer checkpoint is skipped and
+// recorded in the returned checkpoint's skipped list (the error names the newest one
+// if none is readable).
+func latest(dir string) (*loadedCheckpoint, error) {
 	paths, err := findCheckpoint(dir)
 	if err != nil {
 		return nil, err
 	}
+	var skipped []string
 	var first error
 	for _, p := range paths {
-		var ck *loadedCheckpoint
-		if full {
-			ck, err = readCheckpoint(p)
-		} else {
-			ck, err = readCheckpointState(p)
-		}
+		ck, err := readCheckpoint(p)
 		if err == nil {
+			ck.skipped = skipped
 			return ck, nil
 		}
+		skipped = append(skipped, fmt.Sprintf("skipped checkpoint %s: %v", p, unwrapPath(err)))
 		if first == nil {
 			first = fmt.Errorf("solve: checkpoint %s is unreadable: %v", p, unwrapPath(err))
 		}
@@ -540,24 +612,79 @@ func (ck *loadedCheckpoint) checkSettings(s runSettings) error {
 	return nil
 }
 
-// CheckResume reads the settings of the latest checkpoint under dir (or of the
-// checkpoint dir itself) and reports whether a run of the given problem, network and
-// training settings could resume from it, without building or sampling anything
-// beyond the network. It returns the checkpoint's path.
-func CheckResume(dir string, p *annsvd.Problem, netCfg annsvd.Config, cfg Config) (string, error) {
+// checkTraining returns an error naming the first training setting in which the run
+// with configuration c and hook settings hooks would not continue the checkpointed
+// one: a changed learning rate, loss weights, RBA, quasi-Newton method or memory,
+// rollback policy or hook (schedule, RAD, adaptive weights). Budgets are checked by
+// budgetError (Train and CheckResume): they may grow, as totals, unless a hook depends
+// on them (a cosine schedule over the Adam steps).
+func (ck *loadedCheckpoint) checkTraining(c Config, hooks []string) error {
+	t := ck.state.Training.withDefaults()
+	c = c.withDefaults()
+	differ := func(what string, was, is any) error {
+		return fmt.Errorf("solve: checkpoint %s was trained with %s %v, this run has %v: a resume continues the same training (give the checkpoint's setting, or start a new run)", ck.path, what, was, is)
+	}
+	qn := func(q QNUpdate) QNUpdate { u, _ := ParseQNUpdate(string(q)); return u }
+	switch {
+	case t.LR != c.LR:
+		return differ("learning rate", t.LR, c.LR)
+	case !maps.Equal(t.Weights, c.Weights):
+		return differ("loss weights", t.Weights, c.Weights)
+	case !reflect.DeepEqual(t.RBA, c.RBA):
+		return differ("RBA", t.RBA, c.RBA)
+	case qn(t.QN) != qn(c.QN):
+		return differ("quasi-Newton method", qn(t.QN), qn(c.QN))
+	case t.LBFGSHistory != c.LBFGSHistory:
+		return differ("L-BFGS history", t.LBFGSHistory, c.LBFGSHistory)
+	case t.RollbackEvery != c.RollbackEvery || t.MaxRollbacks != c.MaxRollbacks:
+		return differ("rollback every/max", [2]int{t.RollbackEvery, t.MaxRollbacks}, [2]int{c.RollbackEvery, c.MaxRollbacks})
+	case ck.state.Hooks != nil && !slices.Equal(ck.state.Hooks, hooks):
+		return differ("hooks", ck.state.Hooks, hooks)
+	}
+	return nil
+}
+
+// budgetError returns an error when the budgets of c cannot continue a run resumed
+// from the checkpoint at path that has done adamDone Adam steps and lbfgsDone
+// quasi-Newton iterations: budgets are totals, so neither may be below what is done,
+// and the Adam budget cannot grow once the quasi-Newton phase has begun.
+func budgetError(path string, c Config, adamDone, lbfgsDone int) error {
+	switch {
+	case c.AdamSteps < adamDone:
+		return fmt.Errorf("solve: checkpoint %s has done %d Adam steps, this run's budget is %d: budgets are totals, so it must be ≥ %d", path, adamDone, c.AdamSteps, adamDone)
+	case c.LBFGSIters < lbfgsDone:
+		return fmt.Errorf("solve: checkpoint %s has done %d quasi-Newton iterations, this run's budget is %d: budgets are totals, so it must be ≥ %d", path, lbfgsDone, c.LBFGSIters, lbfgsDone)
+	case c.AdamSteps > adamDone && lbfgsDone > 0:
+		return fmt.Errorf("solve: checkpoint %s is past its %d Adam steps, in the quasi-Newton phase: its Adam budget cannot grow to %d", path, adamDone, c.AdamSteps)
+	}
+	return nil
+}
+
+// CheckResume reads the latest complete checkpoint under dir (or the checkpoint dir
+// itself) and reports whether a run of the given problem, network and training
+// settings could resume from it (see Restore), without building or sampling anything
+// beyond the network. It returns the checkpoint's path and the newer checkpoints it
+// skipped as unreadable, each with the reason.
+func CheckResume(dir string, p *annsvd.Problem, netCfg annsvd.Config, cfg Config) (path string, skipped []string, err error) {
 	net, err := CheckNetwork(p, netCfg, cfg)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	ck, err := latest(dir, false)
+	ck, err := latest(dir)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	cfg = cfg.withDefaults()
 	r := &Run{Problem: p, Net: net, Config: cfg}
 	s := r.settings()
 	s.Terms = ck.state.Settings.Terms // sampling the terms is left to the run
-	return ck.path, ck.checkSettings(s)
+	if err := ck.checkSettings(s); err != nil {
+		return "", nil, err
+	}
+	if err := ck.checkTraining(cfg, r.hookSettings()); err != nil {
+		return "", nil, err
+	}
+	return ck.path, ck.skipped, budgetError(ck.path, cfg, ck.state.AdamSteps, ck.state.LBFGSDone)
 }
 
 // Restore loads the latest complete checkpoint under dir (or the checkpoint dir
@@ -566,15 +693,20 @@ func CheckResume(dir string, p *annsvd.Problem, netCfg annsvd.Config, cfg Config
 // where the checkpoint was taken. Variables the run does not have yet (the optimizer's,
 // before the first Adam step) are created. It refuses, naming the setting, a
 // checkpoint written for another problem, network (widths, activation, modes, ranks,
-// biases), dtype or seed. The run's own training budget (Config) is kept, but the
-// learning rate is the checkpoint's. Restore is meant for a fresh run, before
-// training; the compiled graphs are dropped.
+// biases), dtype or seed, and one the run's training settings would not continue
+// (see checkTraining: learning rate, weights, schedule, RAD, …; budgets may grow, as
+// totals). Newer checkpoints that are unreadable (a failed checksum, a truncated
+// file) are skipped: SkippedCheckpoints and the history's events say which and why.
+// Restore is meant for a fresh run, before training; the compiled graphs are dropped.
 func (r *Run) Restore(dir string) error {
-	ck, err := latest(dir, true)
+	ck, err := latest(dir)
 	if err != nil {
 		return err
 	}
 	if err := ck.checkSettings(r.settings()); err != nil {
+		return err
+	}
+	if err := ck.checkTraining(r.Config, r.hookSettings()); err != nil {
 		return err
 	}
 	// Check everything before changing anything.
@@ -594,6 +726,16 @@ func (r *Run) Restore(dir string) error {
 		}
 		if points[i], err = a.Rows(); err != nil {
 			return fmt.Errorf("solve: checkpoint %s, points of term %s: %w", ck.path, cp.Term, err)
+		}
+	}
+	var dense *DenseQN
+	if d := ck.state.Dense; d != nil {
+		var h []float64
+		if d.Key != "" {
+			h = slices.Clone(ck.arrays[d.Key].Data)
+		}
+		if dense, err = restoreDense(*d, h); err != nil {
+			return fmt.Errorf("solve: checkpoint %s: %w", ck.path, err)
 		}
 	}
 	inCkpt := map[string]bool{}
@@ -639,14 +781,18 @@ func (r *Run) Restore(dir string) error {
 	}
 	r.Step, r.adamDone, r.History = ck.state.Step, ck.state.AdamSteps, ck.state.History
 	r.lbfgsDone, r.roundDone = ck.state.LBFGSDone, ck.state.RoundDone
+	r.dense, r.midQN = dense, false
 	if r.lbfgsDone == 0 {
 		r.lbfgsDone = r.Step - r.adamDone // checkpoints before the count was saved
 	}
 	if n := len(r.History.WallS); n > 0 {
 		r.start = time.Now().Add(-time.Duration(r.History.WallS[n-1] * float64(time.Second)))
 	}
+	for _, s := range ck.skipped {
+		r.History.Events = append(r.History.Events, fmt.Sprintf("step %d: %s", r.Step, s))
+	}
 	r.History.Events = append(r.History.Events, fmt.Sprintf("step %d: resumed from %s", r.Step, ck.path))
-	r.ResumedFrom = ck.path
+	r.ResumedFrom, r.SkippedCheckpoints = ck.path, ck.skipped
 	r.Invalidate()
 	return nil
 }

@@ -22,6 +22,27 @@ type Hook interface {
 	AfterStep(r *Run, step int) error
 }
 
+// HookSetting is implemented by the hooks whose settings shape the training trajectory
+// (learning-rate schedules, RAD, adaptive weights): Setting describes them for the run's
+// configuration c. A checkpoint records the settings of the run's hooks, and a resume
+// whose hooks describe themselves differently (say, a cosine schedule over a different
+// number of Adam steps) is refused, naming both: it would not continue the checkpointed
+// run. Hooks that only observe (checkpoints, spectra) need not implement it.
+type HookSetting interface {
+	Setting(c Config) string
+}
+
+// hookSettings returns the settings of the run's hooks that implement HookSetting.
+func (r *Run) hookSettings() []string {
+	s := []string{}
+	for _, h := range r.Config.Hooks {
+		if hs, ok := h.(HookSetting); ok {
+			s = append(s, hs.Setting(r.Config))
+		}
+	}
+	return s
+}
+
 // HookFunc adapts a function to a Hook.
 type HookFunc func(r *Run, step int) error
 

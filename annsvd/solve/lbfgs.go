@@ -274,6 +274,7 @@ func (r *Run) LBFGSWith(iters int, opts LBFGSOptions) (LBFGSReport, error) {
 	// close the phase unless more rounds follow.
 	r.reportLBFGS(rec.done, iters, rep.LossAfter, r.phase.total == 0)
 	if r.stopped {
+		r.midQN = true
 		return rep, fmt.Errorf("solve: %w after L-BFGS iteration %d (step %d)", ErrInterrupted, rec.done, r.Step)
 	}
 	return rep, nil

@@ -3,6 +3,7 @@ package solve
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/gonum/blas"
@@ -146,6 +147,43 @@ var (
 func (q *DenseQN) Reset() {
 	q.n = 0
 	q.h.Data = nil
+}
+
+// denseState is what a DenseQN carries from one minimisation to the next (H's matrix,
+// stored whole, row-major; whether it is still the unscaled identity; the counters),
+// saved in checkpoints so that a run resumed between rounds continues with the same H.
+type denseState struct {
+	Update  QNUpdate `json:"update"`
+	N       int      `json:"n"`
+	Fresh   bool     `json:"fresh"`
+	Updates int      `json:"updates"`
+	Skipped int      `json:"skipped"`
+	// Key names the n×n array of H in variables.npz ("" when H is not allocated).
+	Key string `json:"key,omitempty"`
+}
+
+// state returns q's state between minimisations and a copy of H (nil if none).
+func (q *DenseQN) state() (denseState, []float64) {
+	st := denseState{Update: q.Update, N: q.n, Fresh: q.fresh, Updates: q.Updates, Skipped: q.Skipped}
+	if q.h.Data == nil {
+		return st, nil
+	}
+	return st, slices.Clone(q.h.Data)
+}
+
+// restoreDense rebuilds a DenseQN from a saved state and H (nil: not allocated yet).
+func restoreDense(st denseState, h []float64) (*DenseQN, error) {
+	q := &DenseQN{Update: st.Update, GradStopThreshold: math.NaN(), Updates: st.Updates, Skipped: st.Skipped}
+	if h == nil {
+		return q, nil
+	}
+	if st.N < 1 || len(h) != st.N*st.N {
+		return nil, fmt.Errorf("quasi-Newton matrix has %d values, want %d×%d", len(h), st.N, st.N)
+	}
+	q.n, q.fresh = st.N, st.Fresh
+	q.h = blas64.Symmetric{N: st.N, Stride: st.N, Uplo: blas.Upper, Data: h}
+	q.hy, q.tmp = make([]float64, st.N), make([]float64, st.N)
+	return q, nil
 }
 
 // Kept reports whether q holds an approximation learnt from earlier updates (false for

@@ -167,6 +167,11 @@ func (h *RAD) Check(r *Run) error {
 	return nil
 }
 
+// Setting describes the resampling (HookSetting).
+func (h *RAD) Setting(Config) string {
+	return fmt.Sprintf("RAD period %d pool %d k %g c %g terms %v keep %g rounds of %d", h.Period, h.Pool, h.K, h.C, h.Terms, h.Keep, h.LBFGSEvery)
+}
+
 // AfterStep implements Hook.
 func (h *RAD) AfterStep(r *Run, step int) error {
 	if h.Period == 0 || step%h.Period != 0 {
@@ -268,10 +273,11 @@ func radSelect(rng *rand.Rand, cand [][]float64, res []float64, m int, k, c floa
 
 // lbfgsRounds runs up to iters L-BFGS iterations; with a RAD hook whose LBFGSEvery is
 // set, in rounds of that many iterations with a resampling between rounds (each round
-// restarts L-BFGS on the new points; the dense methods keep their H across rounds). A Checkpointer hook with Every > 0 saves a
-// checkpoint after each resampling (with the new points, so a resumed run continues
-// exactly there); a run resumed inside a round first completes it. The reports of the
-// rounds are merged.
+// restarts L-BFGS on the new points; the dense methods keep their H across rounds). A
+// Checkpointer hook with Every > 0 saves a checkpoint when the phase starts and after
+// each resampling (with the new points and H, so a resumed run continues exactly
+// there); a run resumed inside a round (a checkpoint written mid-round by an older
+// version) first completes it. The reports of the rounds are merged.
 func (r *Run) lbfgsRounds(iters int) (LBFGSReport, error) {
 	var rad *RAD
 	var ck *Checkpointer
@@ -281,6 +287,13 @@ func (r *Run) lbfgsRounds(iters int) (LBFGSReport, error) {
 		}
 		if x, ok := h.(*Checkpointer); ok && x.Every > 0 {
 			ck = x
+		}
+	}
+	if ck != nil && r.lbfgsDone == 0 {
+		// The phase's starting point: a resume interrupted inside its first
+		// minimisation continues from here rather than from an earlier Adam step.
+		if _, err := ck.Save(r); err != nil {
+			return LBFGSReport{}, err
 		}
 	}
 	if rad == nil {

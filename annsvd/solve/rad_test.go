@@ -139,8 +139,9 @@ func radProblem() *annsvd.Problem {
 }
 
 // TestRADRoundsCheckpointResume: with RAD between L-BFGS rounds, a Checkpointer saves
-// a checkpoint after each resampling, holding the new points and the events so far; a
-// run resumed from the first of them ends exactly as the uninterrupted one. A
+// a checkpoint when the phase starts and after each resampling, holding the new points
+// and the events so far; a run resumed from the first resampling's ends exactly as the
+// uninterrupted one. A
 // checkpoint whose point count differs from the run's is refused.
 func TestRADRoundsCheckpointResume(t *testing.T) {
 	b := engine.MustDefault()
@@ -158,13 +159,13 @@ func TestRADRoundsCheckpointResume(t *testing.T) {
 	require.Len(t, full.RAD, 2)
 	paths, err := Checkpoints(dir)
 	require.NoError(t, err)
-	require.Len(t, paths, 2, "one checkpoint after each of the 2 resamplings")
+	require.Len(t, paths, 3, "one checkpoint when the phase starts and one after each of the 2 resamplings")
 
 	resumed := cfg()
-	resumed.ResumeFrom = paths[0]
+	resumed.ResumeFrom = paths[1]
 	res, r, err := Train(b, radProblem(), net, resumed)
 	require.NoError(t, err)
-	require.Equal(t, paths[0], res.ResumedFrom)
+	require.Equal(t, paths[1], res.ResumedFrom)
 	require.Equal(t, full.Metrics, res.Metrics)
 	require.Equal(t, full.RAD, res.RAD)
 	require.Equal(t, full.Step, res.Step)
@@ -180,9 +181,67 @@ func TestRADRoundsCheckpointResume(t *testing.T) {
 		return ts, err
 	}
 	bad := cfg()
-	bad.ResumeFrom = paths[0]
+	bad.ResumeFrom = paths[1]
 	_, _, err = Train(b, other, net, bad)
 	require.ErrorContains(t, err, "has 64×1 points for term pde, this run has 10×1")
+}
+
+// TestInterruptedQuasiNewtonResumesExactly stops training (as SIGINT does, through
+// Config.Stop) inside a quasi-Newton minimisation — plain L-BFGS, L-BFGS in RAD rounds,
+// SSBroyden in RAD rounds (its H carried across rounds and saved in the checkpoints) —
+// on 1 and 2 workers. The run is then not Resumable, and resuming from the last
+// checkpoint (end of Adam, or the last resampling) ends exactly as the uninterrupted
+// run: the same metrics and loss history.
+func TestInterruptedQuasiNewtonResumesExactly(t *testing.T) {
+	b := engine.MustDefault()
+	net := annsvd.Config{Widths: []int{8, 8}}
+	for _, c := range []struct {
+		name    string
+		qn      QNUpdate
+		rounds  int
+		workers int
+	}{
+		{"lbfgs", QNLBFGS, 0, 1},
+		{"lbfgs-rad", QNLBFGS, 5, 1},
+		{"ssbroyden-rad", QNSSBroyden, 5, 1},
+		{"ssbroyden-rad-2-workers", QNSSBroyden, 5, 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := func(dir string, stopAfter int) Config {
+				polls := 0
+				cc := Config{Seed: 2, AdamSteps: 3, LBFGSIters: 14, QN: c.qn, DType: dtypes.Float64, Workers: c.workers,
+					Stop: func() bool { polls++; return stopAfter > 0 && polls > stopAfter }}
+				if c.rounds > 0 {
+					h, err := NewRAD(RADConfig{Period: 1000, LBFGSEvery: c.rounds})
+					require.NoError(t, err)
+					cc.Hooks = append(cc.Hooks, h)
+				}
+				if dir != "" {
+					cc.Hooks = append(cc.Hooks, &Checkpointer{Dir: dir, Every: 1000, Keep: 10})
+				}
+				return cc
+			}
+			full, _, err := Train(b, radProblem(), net, cfg("", 0))
+			require.NoError(t, err)
+			require.Equal(t, 14, full.LBFGS.Iterations)
+
+			dir := t.TempDir()
+			part, r, err := Train(b, radProblem(), net, cfg(dir, 3+8)) // inside round 2
+			require.ErrorIs(t, err, ErrInterrupted)
+			require.True(t, part.Interrupted)
+			require.False(t, r.Resumable(), "stopped inside a minimisation")
+			require.Less(t, part.Step, full.Step)
+
+			resumed := cfg("", 0)
+			resumed.ResumeFrom = dir
+			res, _, err := Train(b, radProblem(), net, resumed)
+			require.NoError(t, err)
+			require.NotEmpty(t, res.ResumedFrom)
+			require.Equal(t, full.Metrics, res.Metrics)
+			require.Equal(t, full.History.Loss, res.History.Loss)
+			require.Equal(t, full.Step, res.Step)
+		})
+	}
 }
 
 // TestLBFGSRoundsReportProgress: every L-BFGS round reports progress with its number,

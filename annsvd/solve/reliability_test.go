@@ -93,12 +93,22 @@ func TestRestoreRefusesOtherSettings(t *testing.T) {
 		err = r2.Restore(dir)
 		require.ErrorContains(t, err, c.want, c.name)
 		require.True(t, strings.HasPrefix(err.Error(), "solve: checkpoint "), c.name)
-		_, err = solve.CheckResume(dir, c.p, c.net, c.cfg)
+		_, _, err = solve.CheckResume(dir, c.p, c.net, c.cfg)
 		require.ErrorContains(t, err, c.want, c.name)
 		require.Equal(t, 0, r2.Step, c.name)
 	}
-	_, err = solve.CheckResume(dir, poisson1D(), thinNet(), cfg)
+	// Budgets are totals: at least the 2 Adam steps done.
+	_, _, err = solve.CheckResume(dir, poisson1D(), thinNet(), solve.Config{Seed: 3, AdamSteps: 1})
+	require.ErrorContains(t, err, "has done 2 Adam steps, this run's budget is 1")
+	_, _, err = solve.CheckResume(dir, poisson1D(), thinNet(), solve.Config{Seed: 3, AdamSteps: 5})
 	require.NoError(t, err)
+	// Training settings that would change the trajectory are refused by name.
+	_, _, err = solve.CheckResume(dir, poisson1D(), thinNet(), solve.Config{Seed: 3, AdamSteps: 5, LR: 0.05})
+	require.ErrorContains(t, err, "learning rate 0.001, this run has 0.05")
+	cos, err := solve.Cosine(1e-3, 1e-5, 0)
+	require.NoError(t, err)
+	_, _, err = solve.CheckResume(dir, poisson1D(), thinNet(), solve.Config{Seed: 3, AdamSteps: 5, Hooks: []solve.Hook{cos}})
+	require.ErrorContains(t, err, "hooks [], this run has [cosine schedule lr 0.001 → 1e-05 over 5 Adam steps]")
 	r3, err := solve.NewRun(b, poisson1D(), thinNet(), cfg)
 	require.NoError(t, err)
 	require.ErrorContains(t, r3.Restore(filepath.Join(dir, "nothing")), "no such file or directory")
@@ -138,6 +148,8 @@ func TestCheckpointKeepAtomicAndFallback(t *testing.T) {
 	require.NoError(t, r2.Restore(dir))
 	require.Equal(t, 25, r2.Step)
 	require.Equal(t, filepath.Join(dir, "ckpt-25"), r2.ResumedFrom)
+	require.Len(t, r2.SkippedCheckpoints, 1)
+	require.Contains(t, r2.SkippedCheckpoints[0], "skipped checkpoint "+filepath.Join(dir, "ckpt-30")+": ")
 	// Naming the damaged checkpoint itself is an error naming it.
 	require.ErrorContains(t, r2.Restore(filepath.Join(dir, "ckpt-30")), "ckpt-30")
 }

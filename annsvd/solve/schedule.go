@@ -20,9 +20,12 @@ func ExpDecay(lr0, rate float64, every int) (Hook, error) {
 	if every < 1 {
 		return nil, fmt.Errorf("solve: exponential decay period %d out of range: need ≥ 1 steps", every)
 	}
-	return HookFunc(func(r *Run, step int) error {
-		return r.SetLR(lr0 * math.Pow(rate, float64(step)/float64(every)))
-	}), nil
+	return schedule{
+		lr: func(_ Config, step int) float64 { return lr0 * math.Pow(rate, float64(step)/float64(every)) },
+		setting: func(Config) string {
+			return fmt.Sprintf("exponential schedule lr %g·%g^(step/%d)", lr0, rate, every)
+		},
+	}, nil
 }
 
 // Cosine returns a hook annealing Adam's learning rate from lr₀ to lrMin over total
@@ -38,15 +41,36 @@ func Cosine(lr0, lrMin float64, total int) (Hook, error) {
 	if total < 0 {
 		return nil, fmt.Errorf("solve: cosine schedule length %d out of range: need ≥ 1 steps (0: the run's Adam steps)", total)
 	}
-	return HookFunc(func(r *Run, step int) error {
-		n := total
-		if n == 0 {
-			n = max(1, r.Config.AdamSteps)
+	horizon := func(c Config) int {
+		if total == 0 {
+			return max(1, c.AdamSteps)
 		}
-		s := math.Min(float64(step), float64(n))
-		return r.SetLR(lrMin + 0.5*(lr0-lrMin)*(1+math.Cos(math.Pi*s/float64(n))))
-	}), nil
+		return total
+	}
+	return schedule{
+		lr: func(c Config, step int) float64 {
+			n := horizon(c)
+			s := math.Min(float64(step), float64(n))
+			return lrMin + 0.5*(lr0-lrMin)*(1+math.Cos(math.Pi*s/float64(n)))
+		},
+		setting: func(c Config) string {
+			return fmt.Sprintf("cosine schedule lr %g → %g over %d Adam steps", lr0, lrMin, horizon(c))
+		},
+	}, nil
 }
+
+// schedule is a learning-rate schedule hook: lr gives the rate after a step, setting
+// describes it (HookSetting) so that a resume cannot change it unnoticed.
+type schedule struct {
+	lr      func(c Config, step int) float64
+	setting func(c Config) string
+}
+
+// AfterStep sets Adam's learning rate for the next step.
+func (s schedule) AfterStep(r *Run, step int) error { return r.SetLR(s.lr(r.Config, step)) }
+
+// Setting describes the schedule for the run's configuration c.
+func (s schedule) Setting(c Config) string { return s.setting(c) }
 
 // ScheduleSyntax documents the schedules ParseSchedule accepts.
 const ScheduleSyntax = "none | exp:RATE:EVERY (lr·RATE^(step/EVERY)) | cosine[:LRMIN] (to LRMIN over the Adam steps, default lr/100)"

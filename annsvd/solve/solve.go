@@ -7,6 +7,7 @@ package solve
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -78,6 +79,10 @@ type Config struct {
 	// pure-Go engine, limited to that point count; 1 on XLA). 1 is the single-backend path. Results are bit-identical run to run
 	// for a given K and differ between K only by the order of floating-point sums.
 	Workers int `json:"workers,omitempty"`
+	// MaxMemory bounds the estimated memory of the network and its training graphs in
+	// bytes, checked before anything is allocated (0: DefaultMaxMemory; see
+	// CheckMemory).
+	MaxMemory int64 `json:"max_memory,omitempty"`
 	// Stop, when set, is polled after every Adam step and L-BFGS iteration; when it
 	// returns true training stops there with an error wrapping ErrInterrupted (the
 	// variables hold the state after that step).
@@ -144,6 +149,9 @@ func (c Config) Validate() error {
 		if err := engine.CheckWorkers(c.Workers); err != nil {
 			return fmt.Errorf("solve: %w", err)
 		}
+	}
+	if c.MaxMemory < 0 {
+		return fmt.Errorf("solve: memory bound %d bytes out of range: need ≥ 1 (0: %d)", c.MaxMemory, DefaultMaxMemory)
 	}
 	if c.LogEvery < 0 {
 		return fmt.Errorf("solve: log-every %d out of range: need ≥ 1", c.LogEvery)
@@ -224,6 +232,9 @@ type Run struct {
 	Step int
 	// ResumedFrom is the checkpoint the run was restored from ("" if none).
 	ResumedFrom string
+	// SkippedCheckpoints says which newer checkpoints Restore skipped as unreadable,
+	// and why.
+	SkippedCheckpoints []string
 	// Rollbacks counts the rollbacks after non-finite steps (see AdamSteps).
 	Rollbacks int
 
@@ -239,6 +250,9 @@ type Run struct {
 	shadow *Run
 	// dense is the dense quasi-Newton method's state (its H), kept across rounds.
 	dense *DenseQN
+	// midQN is set when training stopped inside a quasi-Newton minimisation (see
+	// Resumable).
+	midQN bool
 	// pool evaluates the loss on data-parallel workers (nil: on this run's backend).
 	pool *workerPool
 	// inputsGen counts the rebuilds of inputs (new points), so the pool knows when to
@@ -282,6 +296,9 @@ func NewRun(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Con
 	if _, err := workerCount(b, cfg, terms); err != nil {
 		return nil, err
 	}
+	if err := CheckMemory(netCfg, cfg, terms); err != nil {
+		return nil, err
+	}
 	r := &Run{Problem: p, Backend: b, Config: cfg, Terms: terms, Ctx: context.New(), start: time.Now()}
 	r.Net, err = annsvd.NewNetwork(r.Ctx, netCfg)
 	if err != nil {
@@ -292,10 +309,8 @@ func NewRun(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Con
 			return nil, err
 		}
 	}
-	for name := range cfg.Weights {
-		if !slices.ContainsFunc(terms, func(t annsvd.Term) bool { return t.Name == name }) {
-			return nil, fmt.Errorf("solve: weight for unknown term %q (terms: %s)", name, termNames(terms))
-		}
+	if err := checkWeights(cfg.Weights, terms); err != nil {
+		return nil, err
 	}
 	for ti, t := range terms {
 		if err := annsvd.CheckPoints("term "+t.Name, t.Points, dim); err != nil {
@@ -764,12 +779,25 @@ func (r *Run) Evaluate() (annsvd.Metrics, *annsvd.EvalSet, []float64, error) {
 	return m, ref, pred, err
 }
 
-// CheckHooks samples the problem's terms and runs the Check method of the hooks that
-// have one (see Hook) against them, so that bad hook settings are reported before any
-// graph is built.
+// checkWeights refuses a loss weight for a term the problem does not have.
+func checkWeights(weights map[string]float64, terms []annsvd.Term) error {
+	for _, name := range slices.Sorted(maps.Keys(weights)) {
+		if !slices.ContainsFunc(terms, func(t annsvd.Term) bool { return t.Name == name }) {
+			return fmt.Errorf("solve: weight for unknown term %q (terms: %s)", name, termNames(terms))
+		}
+	}
+	return nil
+}
+
+// CheckHooks samples the problem's terms, checks the loss weights against them and
+// runs the Check method of the hooks that have one (see Hook), so that bad weights and
+// hook settings are reported before any graph is built.
 func CheckHooks(p *annsvd.Problem, cfg Config) error {
 	terms, err := p.Terms(cfg.Seed)
 	if err != nil {
+		return err
+	}
+	if err := checkWeights(cfg.Weights, terms); err != nil {
 		return err
 	}
 	r := &Run{Problem: p, Terms: terms, Config: cfg}
@@ -803,6 +831,9 @@ func CheckNetwork(p *annsvd.Problem, netCfg annsvd.Config, cfg Config) (*annsvd.
 	if err != nil {
 		return nil, err
 	}
+	if err := CheckMemory(netCfg, cfg, nil); err != nil {
+		return nil, err
+	}
 	n, err := annsvd.NewNetwork(context.New(), netCfg)
 	if err != nil {
 		return nil, err
@@ -813,6 +844,48 @@ func CheckNetwork(p *annsvd.Problem, netCfg annsvd.Config, cfg Config) (*annsvd.
 		}
 	}
 	return n, nil
+}
+
+// Resumable reports whether a checkpoint of the run's current state lets a resume end
+// exactly as an uninterrupted run would. It is false only after training was
+// interrupted inside a quasi-Newton minimisation, whose line-search position (and, for
+// L-BFGS, curvature pairs) is not saved: the checkpoint to resume from is then the
+// last one before it, at the end of Adam or of a RAD round (a dense method's H is saved
+// there), and the resume redoes the interrupted minimisation.
+func (r *Run) Resumable() bool { return !r.midQN }
+
+// DefaultMaxMemory is the default bound of Config.MaxMemory: 16 GiB.
+const DefaultMaxMemory int64 = 16 << 30
+
+// CheckMemory estimates the memory of training the network netCfg (complete: inputs
+// and dtype set) on terms, before anything is allocated, and returns an error naming
+// the widths, the estimate and the bound when it exceeds cfg.MaxMemory (default
+// DefaultMaxMemory). The estimate is netCfg.MemoryEstimate() plus, per term of n
+// points whose residual needs s derivative streams (value, first, second and Laplacian
+// directions), n·(1 + s)·Σ widths activations kept four times over (values, tangents,
+// and their adjoints in the backward pass); terms may be nil (the network alone).
+func CheckMemory(netCfg annsvd.Config, cfg Config, terms []annsvd.Term) error {
+	limit := cfg.MaxMemory
+	if limit <= 0 {
+		limit = DefaultMaxMemory
+	}
+	net := float64(netCfg.MemoryEstimate())
+	width := float64(netCfg.Outputs)
+	for _, w := range netCfg.Widths {
+		width += float64(w)
+	}
+	bytes := float64(cfg.withDefaults().DType.Size())
+	act := 0.0
+	for _, t := range terms {
+		streams := 1 + len(t.Derivs.First) + len(t.Derivs.Second) + len(t.Derivs.Laplacian)
+		act += float64(len(t.Points)) * float64(streams) * width * bytes * 4
+	}
+	if need := net + act; need > float64(limit) {
+		const gib = 1 << 30
+		return fmt.Errorf("solve: widths %v need an estimated %.3g GiB (network %.3g GiB, activations %.3g GiB), over the %.3g GiB memory bound",
+			netCfg.Widths, need/gib, net/gib, act/gib, float64(limit)/gib)
+	}
+	return nil
 }
 
 // networkConfig completes a network configuration from the problem and the training

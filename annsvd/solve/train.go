@@ -44,6 +44,9 @@ type Result struct {
 	Interrupted bool `json:"interrupted,omitempty"`
 	// ResumedFrom is the checkpoint the run continued from ("" if none).
 	ResumedFrom string `json:"resumed_from,omitempty"`
+	// SkippedCheckpoints says which newer checkpoints the resume skipped as
+	// unreadable, and why.
+	SkippedCheckpoints []string `json:"skipped_checkpoints,omitempty"`
 	// Rollbacks counts the rollbacks after non-finite steps.
 	Rollbacks int `json:"rollbacks,omitempty"`
 	// RAD lists the residual-based resamplings (see NewRAD), if any.
@@ -104,7 +107,7 @@ func (r *Run) Report() *Result {
 		Settings: r.Config,
 		Network: NetworkReport{Inputs: r.Net.Inputs, Widths: r.Net.Widths, Outputs: r.Net.Outputs,
 			Activation: r.Net.Activation.String(), Layers: r.Net.Layers, Params: r.Net.Params(), MAdds: r.Net.MAdds()},
-		History: r.History, Step: r.Step, ResumedFrom: r.ResumedFrom, Rollbacks: r.Rollbacks, Interrupted: r.stopped,
+		History: r.History, Step: r.Step, ResumedFrom: r.ResumedFrom, SkippedCheckpoints: r.SkippedCheckpoints, Rollbacks: r.Rollbacks, Interrupted: r.stopped,
 		Points: map[string]int{},
 	}
 	if k, err := r.Workers(); err == nil {
@@ -170,6 +173,9 @@ func Train(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Conf
 	}
 	if cfg.ResumeFrom != "" {
 		if err := r.Restore(cfg.ResumeFrom); err != nil {
+			return nil, r, err
+		}
+		if err := budgetError(r.ResumedFrom, r.Config, r.adamDone, r.lbfgsDone); err != nil {
 			return nil, r, err
 		}
 	}

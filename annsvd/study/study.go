@@ -363,8 +363,13 @@ func Run(c *Config) (*Outcome, error) {
 	if c.Out == "" {
 		return nil, errors.New("study: no output directory")
 	}
-	if err := os.MkdirAll(c.Out, 0o755); err != nil {
-		return nil, fmt.Errorf("study: %w", err)
+	// Out is created with the first record, so a study whose first cell fails leaves
+	// no directory behind.
+	mkdir := func() error {
+		if err := os.MkdirAll(c.Out, 0o755); err != nil {
+			return fmt.Errorf("study: %w", err)
+		}
+		return nil
 	}
 	path := filepath.Join(c.Out, JSONLName)
 	old, valid, err := ReadRecords(path)
@@ -400,6 +405,9 @@ func Run(c *Config) (*Outcome, error) {
 			return out, err
 		}
 		r.Cell, r.Study = cell, fp
+		if err := mkdir(); err != nil {
+			return out, err
+		}
 		if err := appendRecord(path, r); err != nil {
 			return out, err
 		}
@@ -411,6 +419,9 @@ func Run(c *Config) (*Outcome, error) {
 		}
 	}
 	out.Summary = Summarize(out.Records, c.Tol)
+	if err := mkdir(); err != nil {
+		return out, err
+	}
 	if err := out.Summary.Write(c.Out); err != nil {
 		return out, err
 	}

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/annsvd/annsvd/annsvd"
@@ -59,7 +58,7 @@ func runAdapt(args []string, stdout, stderr io.Writer) error {
 	if *every < 1 || *steps < 1 || *seed < 0 {
 		return usageError{fmt.Errorf("-every, -adam must be ≥ 1 and -seed ≥ 0")}
 	}
-	if err := prepareOut(*out); err != nil {
+	if err := checkOut(*out); err != nil {
 		return err
 	}
 	b, err := openBackend(stdout)
@@ -136,14 +135,7 @@ func runAdapt(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Errorf("-experiment %q: allowed rank, ortho", *exp)}
 	}
 	printAdapt(stdout, rows, *exp)
-	if *out != "" {
-		path := filepath.Join(*out, "adapt.json")
-		if err := writeJSON(path, rows); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", path)
-	}
-	return nil
+	return writeOutJSON(stdout, *out, "adapt.json", rows)
 }
 
 func printAdapt(w io.Writer, rows []adaptRow, exp string) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,6 +68,18 @@ func TestBadInput(t *testing.T) {
 	ckdir := filepath.Join(tmp, "ck")
 	code, _, stderr := runCLI(tinyBurgers("-checkpoint", ckdir)...)
 	require.Equal(t, 0, code, stderr)
+
+	// A checkpoint after 3 Adam steps; an only checkpoint whose variables.npz is truncated.
+	ck3 := filepath.Join(tmp, "ck3")
+	code, _, stderr = runCLI(tinyBurgers("-adam", "3", "-schedule", "none", "-checkpoint", ck3)...)
+	require.Equal(t, 0, code, stderr)
+	ckTrunc := filepath.Join(tmp, "cktrunc")
+	code, _, stderr = runCLI(tinyBurgers("-checkpoint", ckTrunc)...)
+	require.Equal(t, 0, code, stderr)
+	vars := filepath.Join(ckTrunc, "ckpt-1", "variables.npz")
+	rawVars, err := os.ReadFile(vars)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(vars, rawVars[:len(rawVars)/2], 0o644))
 
 	emptyPlugins := t.TempDir()
 	notLib := filepath.Join(t.TempDir(), "pjrt_c_api_junk_plugin.so")
@@ -155,6 +168,16 @@ func TestBadInput(t *testing.T) {
 		{name: "resume other problem", args: []string{"train", "-problem", "poisson-paper", "-adam", "1", "-quiet", "-resume", ckdir}, code: 2, want: "problem burgers"},
 		{name: "resume missing", args: tinyBurgers("-resume", filepath.Join(tmp, "nock")), code: 2, want: "nock"},
 		{name: "resume no checkpoint", args: tinyBurgers("-resume", emptyPlugins), code: 2, want: emptyPlugins},
+		{name: "huge widths", args: tinyBurgers("-widths", "100000,100000", "-adam", "5"), code: 2, want: "widths [100000 100000] need an estimated"},
+		{name: "max-memory 0", args: tinyBurgers("-max-memory", "0"), code: 2, want: "-max-memory 0 out of range"},
+		{name: "over max-memory", args: tinyBurgers("-widths", "2000,2000", "-max-memory", "0.1"), code: 2, want: "over the 0.1 GiB memory bound"},
+		{name: "weights unknown term", args: tinyBurgers("-weights", "foo=1"), code: 2, want: "foo"},
+		{name: "checkpoint not creatable", args: tinyBurgers("-checkpoint", "/proc/annsvd-nope/ck"), code: 1, want: "-checkpoint /proc/annsvd-nope/ck"},
+		{name: "resume truncated variables", args: tinyBurgers("-resume", ckTrunc), code: 2, want: "ckpt-1 is unreadable"},
+		{name: "resume changed lr", args: tinyBurgers("-lr", "0.05", "-resume", ckdir), code: 2, want: "learning rate 0.005, this run has 0.05"},
+		{name: "resume changed weights", args: tinyBurgers("-weights", "ic=1", "-resume", ckdir), code: 2, want: "loss weights map[ic:10], this run has map[ic:1]"},
+		{name: "resume longer cosine schedule", args: tinyBurgers("-adam", "2", "-resume", ckdir), code: 2, want: "cosine schedule lr 0.005 → 5e-05 over 1 Adam steps"},
+		{name: "resume budget below the steps done", args: tinyBurgers("-adam", "2", "-schedule", "none", "-resume", ck3), code: 2, want: "has done 3 Adam steps, this run's budget is 2"},
 	}
 	require.GreaterOrEqual(t, len(cases), 30)
 	for _, c := range cases {
@@ -175,7 +198,10 @@ func TestBadInput(t *testing.T) {
 			require.True(t, strings.HasSuffix(stderr, "\n") && strings.Count(stderr, "\n") == 1, "stderr must be one line: %q", stderr)
 			require.True(t, strings.HasPrefix(stderr, "annsvd "), stderr)
 			require.Contains(t, stderr, c.want)
-			if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+			if c.out == "" {
+				_, err := os.Stat(out)
+				require.ErrorIs(t, err, fs.ErrNotExist, "a refused run created -out")
+			} else if fi, err := os.Stat(out); err == nil && fi.IsDir() {
 				entries, err := os.ReadDir(out)
 				require.NoError(t, err)
 				require.Empty(t, entries, "files left in -out")

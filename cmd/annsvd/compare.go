@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -76,7 +75,7 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 	if err := solve.CheckWorkers(b, jobs[0].problem, jobs[0].train); err != nil {
 		return usageError{err}
 	}
-	if err := prepareOut(f.out); err != nil {
+	if err := checkOut(f.out); err != nil {
 		return err
 	}
 	var rows []*output
@@ -88,12 +87,5 @@ func runCompare(args []string, stdout, stderr io.Writer) error {
 		rows = append(rows, o)
 	}
 	printTable(stdout, rows)
-	if f.out != "" {
-		path := filepath.Join(f.out, "compare.json")
-		if err := writeJSON(path, rows); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", path)
-	}
-	return nil
+	return writeOutJSON(stdout, f.out, "compare.json", rows)
 }

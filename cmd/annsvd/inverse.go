@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/annsvd/annsvd/annsvd"
@@ -85,7 +84,7 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if err := prepareOut(*out); err != nil {
+	if err := checkOut(*out); err != nil {
 		return err
 	}
 	b, err := openBackend(stdout)
@@ -136,12 +135,5 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%d\t%.5g\t%.5g\t%.2f%%\t%.3e\t%.1f\t\n", r.Mode, r.Params, r.Nu, r.NuTrue, 100*r.NuRelErr, r.URelL2, r.TrainS)
 	}
 	tw.Flush()
-	if *out != "" {
-		path := filepath.Join(*out, "inverse.json")
-		if err := writeJSON(path, rows); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", path)
-	}
-	return nil
+	return writeOutJSON(stdout, *out, "inverse.json", rows)
 }

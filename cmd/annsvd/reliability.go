@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"syscall"
@@ -26,16 +25,17 @@ type reliabilityFlags struct {
 }
 
 func (rf *reliabilityFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&rf.checkpoint, "checkpoint", "", "write checkpoints DIR/ckpt-<step>/ (all variables incl. Adam state, history, settings, resampled points) every -every Adam steps, after each RAD resampling between L-BFGS rounds, at the end and on SIGINT/SIGTERM")
+	fs.StringVar(&rf.checkpoint, "checkpoint", "", "write checkpoints DIR/ckpt-<step>/ (all variables incl. Adam state, history, settings, resampled points, a SHA-256 of the variables) every -every Adam steps, after each RAD resampling between L-BFGS rounds, at the end and on SIGINT/SIGTERM")
 	fs.IntVar(&rf.every, "every", 1000, "checkpoint interval in steps ≥ 1 (with -checkpoint)")
 	fs.IntVar(&rf.keep, "keep", solve.DefaultKeep, "number of most recent checkpoints kept ≥ 1 (with -checkpoint)")
-	fs.StringVar(&rf.resume, "resume", "", "continue from the latest complete checkpoint under DIR (or the checkpoint DIR itself); it must have the same problem, network, dtype and seed; -adam and -lbfgs stay the totals, so only the remaining steps run")
+	fs.StringVar(&rf.resume, "resume", "", "continue from the latest complete checkpoint under DIR (or the checkpoint DIR itself; unreadable newer ones are skipped with a warning); it must have the same problem, network, dtype, seed and training settings (lr, weights, schedule, RAD, …), else it is refused naming the setting; -adam and -lbfgs are totals (≥ the steps done), so only the remaining steps run")
 	fs.StringVar(&rf.reference, "reference", "", "evaluate against FILE.npz in DeepXDE's Burgers.npz layout (x (nx,1), t (nt,1), usol (nx,nt)) instead of the built-in reference; space–time (x, t) problems only")
 }
 
 // apply validates the flags against the resolved job, loads the reference, checks the
-// checkpoint to resume from, and returns the checkpoint hook (nil without -checkpoint).
-func (rf *reliabilityFlags) apply(f *trainFlags, j *job) (*solve.Checkpointer, error) {
+// checkpoint to resume from (saying on stderr which newer ones it skips, and why), and
+// returns the checkpoint hook (nil without -checkpoint).
+func (rf *reliabilityFlags) apply(f *trainFlags, j *job, stderr io.Writer) (*solve.Checkpointer, error) {
 	if rf.checkpoint == "" {
 		for _, name := range []string{"every", "keep"} {
 			if f.isSet(name) {
@@ -70,16 +70,20 @@ func (rf *reliabilityFlags) apply(f *trainFlags, j *job) (*solve.Checkpointer, e
 		j.problem.Reference = func() (*annsvd.EvalSet, error) { return es, nil }
 	}
 	if rf.resume != "" {
-		if _, err := solve.CheckResume(rf.resume, j.problem, j.net, j.train); err != nil {
+		_, skipped, err := solve.CheckResume(rf.resume, j.problem, j.net, j.train)
+		if err != nil {
 			return nil, usageError{err}
+		}
+		for _, s := range skipped {
+			fmt.Fprintf(stderr, "warning: %s\n", s)
 		}
 		j.train.ResumeFrom = rf.resume
 	}
 	if rf.checkpoint == "" {
 		return nil, nil
 	}
-	if fi, err := os.Stat(rf.checkpoint); err == nil && !fi.IsDir() {
-		return nil, usageError{fmt.Errorf("-checkpoint %s exists and is not a directory", rf.checkpoint)}
+	if err := checkDirFlag("checkpoint", rf.checkpoint); err != nil {
+		return nil, err
 	}
 	ck := &solve.Checkpointer{Dir: rf.checkpoint, Every: rf.every, Keep: rf.keep}
 	j.train.Hooks = append(j.train.Hooks, ck)
@@ -132,29 +136,36 @@ func (f *trainFlags) trainAndWrite(j *job, b backends.Backend, ck *solve.Checkpo
 		return err
 	}
 	var wrote []string
-	if ck != nil {
+	resumeFrom := ""
+	if ck != nil && run.Resumable() {
 		p, err := ck.Save(run)
 		if err != nil {
 			return err
 		}
 		wrote = append(wrote, p)
+	} else if ck != nil {
+		// Stopped inside a quasi-Newton minimisation: a checkpoint of this state would
+		// not resume exactly; the last one (end of Adam or of a RAD round) does.
+		if resumeFrom = ck.Last; resumeFrom == "" {
+			resumeFrom = run.ResumedFrom
+		}
 	}
 	out := &output{Mode: j.spec.String(), Args: args, Result: res}
 	printTable(stdout, []*output{out})
 	if f.out != "" {
-		pred := filepath.Join(f.out, "prediction.npz")
-		if err := writePrediction(pred, res); err != nil {
+		files, err := writeOut(f.out,
+			outFile{"prediction.npz", func(p string) error { return writePrediction(p, res) }},
+			outFile{"result.json", func(p string) error { return writeJSON(p, out) }})
+		if err != nil {
 			return err
 		}
-		path := filepath.Join(f.out, "result.json")
-		if err := writeJSON(path, out); err != nil {
-			os.Remove(pred)
-			return err
-		}
-		wrote = append(wrote, pred, path)
+		wrote = append(wrote, files...)
 	}
 	for _, p := range wrote {
 		fmt.Fprintf(stdout, "wrote %s\n", p)
+	}
+	if interrupted && resumeFrom != "" {
+		return interruptedError{fmt.Errorf("interrupted by %v at step %d, inside a quasi-Newton minimisation; wrote %v; -resume continues exactly from %s (its last checkpoint before it)", which(), res.Step, wrote, resumeFrom)}
 	}
 	if interrupted {
 		return interruptedError{fmt.Errorf("interrupted by %v at step %d; wrote %v", which(), res.Step, wrote)}

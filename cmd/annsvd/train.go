@@ -7,7 +7,6 @@ import (
 	"io"
 	"maps"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,7 +31,7 @@ type trainFlags struct {
 	relative, svdBias, quiet                                                     bool
 	adam, lbfgs, qnIters, qnMax, logEvery, lbfgsHistory, workers                 int
 	seed                                                                         int64
-	lr                                                                           float64
+	lr, maxMemGiB                                                                float64
 	px                                                                           problemFlags
 	rel                                                                          reliabilityFlags
 }
@@ -64,6 +63,7 @@ func newTrainFlags(name string, withMode bool) *trainFlags {
 	fs.Float64Var(&f.lr, "lr", 0, "Adam learning rate > 0 (default: the problem's, 1e-3)")
 	fs.Int64Var(&f.seed, "seed", 1, "seed ≥ 0 for sampling and initialisation")
 	fs.StringVar(&f.dtype, "dtype", "float32", "float32 or float64")
+	fs.Float64Var(&f.maxMemGiB, "max-memory", float64(solve.DefaultMaxMemory)/(1<<30), "bound in GiB on the estimated memory of the network and its training graphs, checked before anything is allocated")
 	fs.IntVar(&f.workers, "workers", 0, fmt.Sprintf("data-parallel workers K in [1, %d] on the pure-Go engine, each evaluating a shard of the points on one core (default: $%s, else the number of CPUs; 1 on XLA)", engine.MaxWorkers, engine.WorkersEnvVar))
 	fs.StringVar(&f.deriv, "deriv", "forward", "input derivatives: forward (jets) or autodiff (nested Gradient, reference)")
 	fs.IntVar(&f.logEvery, "log-every", 0, "record the loss history every N steps (default: ~200 records)")
@@ -200,6 +200,10 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 		}
 		j.train.Workers = f.workers
 	}
+	if !(f.maxMemGiB > 0) || f.maxMemGiB > 1<<20 {
+		return nil, usageError{fmt.Errorf("-max-memory %v out of range: need 0 < GiB ≤ %d", f.maxMemGiB, 1<<20)}
+	}
+	j.train.MaxMemory = int64(f.maxMemGiB * (1 << 30))
 	if f.lbfgsHistory < 1 {
 		return nil, usageError{fmt.Errorf("-lbfgs-history %d out of range: need ≥ 1 pairs", f.lbfgsHistory)}
 	}
@@ -286,25 +290,6 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 	return j, nil
 }
 
-// prepareOut creates the output directory and checks it is writable, before training.
-func prepareOut(dir string) error {
-	if dir == "" {
-		return nil
-	}
-	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
-		return usageError{fmt.Errorf("-out %s exists and is not a directory", dir)}
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("-out %s: %v", dir, err)
-	}
-	probe, err := os.CreateTemp(dir, ".write-test-*")
-	if err != nil {
-		return fmt.Errorf("-out %s is not writable: %v", dir, err)
-	}
-	probe.Close()
-	return os.Remove(probe.Name())
-}
-
 // output is result.json: the solver's result plus the CLI's description of the job.
 type output struct {
 	Mode string   `json:"mode"`
@@ -382,7 +367,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ck, err := f.rel.apply(f, j)
+	ck, err := f.rel.apply(f, j, stderr)
 	if err != nil {
 		return err
 	}
@@ -393,7 +378,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := solve.CheckWorkers(b, j.problem, j.train); err != nil {
 		return usageError{err}
 	}
-	if err := prepareOut(f.out); err != nil {
+	if err := checkOut(f.out); err != nil {
 		return err
 	}
 	return f.trainAndWrite(j, b, ck, args, stdout, stderr)

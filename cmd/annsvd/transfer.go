@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -116,7 +115,7 @@ func runTransfer(args []string, stdout, stderr io.Writer) error {
 	if !(*lr > 0) || !(*lrT > 0) {
 		return usageError{fmt.Errorf("-lr %v and -lr-transfer %v must be > 0", *lr, *lrT)}
 	}
-	if err := prepareOut(*out); err != nil {
+	if err := checkOut(*out); err != nil {
 		return err
 	}
 	b, err := openBackend(stdout)
@@ -139,12 +138,5 @@ func runTransfer(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(tw, "transfer (U,V frozen)\t%g\t%d\t%d\t%.3e\t%.1f\n", rep.ATarget, *tr, rep.TransferParams, rep.TransferErr, rep.TransferS)
 	tw.Flush()
 	fmt.Fprintf(stdout, "transfer/scratch: error %.2f×, time %.2f×\n", rep.TransferErr/rep.ScratchErr, rep.TransferS/rep.ScratchS)
-	if *out != "" {
-		path := filepath.Join(*out, "transfer.json")
-		if err := writeJSON(path, rep); err != nil {
-			return err
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", path)
-	}
-	return nil
+	return writeOutJSON(stdout, *out, "transfer.json", rep)
 }
