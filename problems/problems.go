@@ -61,19 +61,19 @@ type Defaults struct {
 // Entry.NewWith); the zero value means the problem's defaults.
 type Options struct {
 	// Dim is the spatial dimension d of dimension-generic problems (poisson-nd).
-	Dim int
+	Dim int `json:"dim,omitempty"`
 	// Widths are the hidden widths the problem will be trained with, used to estimate
 	// the memory of a training step before anything is allocated.
-	Widths []int
+	Widths []int `json:"widths,omitempty"`
 	// MaxMemory bounds that estimate in bytes (0: DefaultMaxMemory).
-	MaxMemory int64
+	MaxMemory int64 `json:"max_memory,omitempty"`
 	// Hard imposes the initial and boundary conditions exactly through a trial
 	// solution u = A + B·N (their loss terms are then dropped); only problems whose
 	// Entry.Hard is set accept it.
-	Hard bool
+	Hard bool `json:"hard,omitempty"`
 	// Points is the number of interior collocation points (PDE residual) of problems
 	// whose Entry.Points is set, at most MaxPoints (0: Entry.Points).
-	Points int
+	Points int `json:"points,omitempty"`
 }
 
 // MaxPoints bounds Options.Points (2²² interior points, ≈ 64 MiB of float64

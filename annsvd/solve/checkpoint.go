@@ -265,6 +265,35 @@ func npyDType(dt dtypes.DType) string {
 // step, and then deletes all but the keep most recent checkpoints (keep ≤ 0 keeps all).
 // It returns the checkpoint's path.
 func (r *Run) SaveCheckpoint(dir string, keep int) (string, error) {
+	return r.saveCheckpoint(dir, keep, true)
+}
+
+// SaveModel writes the run's final state to dir/ckpt-<step> in the checkpoint format,
+// as SaveCheckpoint does, without the dense quasi-Newton matrix (p² values that only a
+// resume of the quasi-Newton phase needs). LoadModel (or Restore into a run built from
+// the same settings) loads it, e.g. to predict at new points; it returns the path
+// written.
+// Other checkpoints in dir (an earlier run's model) are removed.
+func (r *Run) SaveModel(dir string) (string, error) {
+	path, err := r.saveCheckpoint(dir, 0, false)
+	if err != nil {
+		return "", err
+	}
+	others, err := Checkpoints(dir)
+	if err != nil {
+		return path, err
+	}
+	for _, o := range others {
+		if o != path {
+			if err := os.RemoveAll(o); err != nil {
+				return path, fmt.Errorf("solve: removing an earlier model: %w", err)
+			}
+		}
+	}
+	return path, nil
+}
+
+func (r *Run) saveCheckpoint(dir string, keep int, withH bool) (string, error) {
 	if dir == "" {
 		return "", errors.New("solve: checkpoint directory is empty")
 	}
@@ -285,7 +314,7 @@ func (r *Run) SaveCheckpoint(dir string, keep int) (string, error) {
 	}
 	st.RAD = r.radEvents()
 	st.Hooks = r.hookSettings()
-	if r.dense != nil {
+	if r.dense != nil && withH {
 		ds, h := r.dense.state()
 		if h != nil {
 			ds.Key = denseKey
@@ -703,11 +732,20 @@ func (r *Run) Restore(dir string) error {
 	if err != nil {
 		return err
 	}
+	return r.restore(ck, true)
+}
+
+// restore loads ck into the run (see Restore); checkTrain compares the training
+// settings too (LoadModel takes them from the checkpoint, hooks aside).
+func (r *Run) restore(ck *loadedCheckpoint, checkTrain bool) error {
+	var err error
 	if err := ck.checkSettings(r.settings()); err != nil {
 		return err
 	}
-	if err := ck.checkTraining(r.Config, r.hookSettings()); err != nil {
-		return err
+	if checkTrain {
+		if err := ck.checkTraining(r.Config, r.hookSettings()); err != nil {
+			return err
+		}
 	}
 	// Check everything before changing anything.
 	var points [][][]float64 // by term index; nil: keep the run's

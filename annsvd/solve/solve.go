@@ -757,6 +757,62 @@ func (r *Run) Predict(points [][]float64) ([]float64, error) {
 	return annsvd.TensorFloat64s(outs[0]), nil
 }
 
+// PredictJet evaluates u (with the problem's hard constraint) and the derivatives d at
+// the points, by the run's derivative method: u, then ∂u/∂x_i for each i in d.First
+// and ∂²u/∂x_i² for each i in d.Second, each of length len(points) (zeros where the
+// derivative vanishes identically). The graph is built for each call.
+func (r *Run) PredictJet(points [][]float64, d annsvd.Derivs) (u []float64, first, second [][]float64, err error) {
+	dim := len(r.Problem.Coords)
+	if err := annsvd.CheckPoints("prediction points", points, dim); err != nil {
+		return nil, nil, nil, err
+	}
+	for _, i := range append(slices.Clone(d.First), d.Second...) {
+		if i < 0 || i >= dim {
+			return nil, nil, nil, fmt.Errorf("solve: derivative coordinate %d out of range [0, %d)", i, dim)
+		}
+	}
+	if len(d.Laplacian) > 0 {
+		return nil, nil, nil, errors.New("solve: PredictJet takes First and Second derivatives, not Laplacian")
+	}
+	e, err := context.NewExec(r.Backend, r.Ctx, func(ctx *context.Context, x []*Node) []*Node {
+		j := r.solution(ctx, x, d)
+		outs := []*Node{j.V}
+		pick := func(n *Node) *Node {
+			if n == nil {
+				return ZerosLike(j.V)
+			}
+			return n
+		}
+		for _, i := range d.First {
+			outs = append(outs, pick(j.D[i]))
+		}
+		for _, i := range d.Second {
+			outs = append(outs, pick(j.DD[i]))
+		}
+		return outs
+	})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("solve: building the prediction graph: %w", err)
+	}
+	cols := columns(points, dim, r.Config.DType)
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		args[i] = c
+	}
+	outs, err := e.Exec(args...)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("solve: prediction: %w", err)
+	}
+	u = annsvd.TensorFloat64s(outs[0])
+	for k := range d.First {
+		first = append(first, annsvd.TensorFloat64s(outs[1+k]))
+	}
+	for k := range d.Second {
+		second = append(second, annsvd.TensorFloat64s(outs[1+len(d.First)+k]))
+	}
+	return u, first, second, nil
+}
+
 // Evaluate predicts on the problem's reference set and returns the error metrics. The
 // reference set is built on the first call and reused (RAD evaluates every round).
 func (r *Run) Evaluate() (annsvd.Metrics, *annsvd.EvalSet, []float64, error) {

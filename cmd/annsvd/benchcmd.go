@@ -34,6 +34,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	targetS := fs.Float64("target-s", 10, "-scaling: timed seconds aimed at per cell (steps clamped to [3, 50])")
 	maxStepS := fs.Float64("max-step-s", 60, "-scaling: skip cells whose step, extrapolated from the previous N, exceeds this many seconds")
 	mdOut := fs.String("md", "", "-scaling: also write the table as Markdown to this file")
+	latency := fs.Bool("latency", false, "measure inference latency instead of presets: Predict on the paper's Poisson problem, its 2→[50,70]→1 network and a 2→[256]×3→1 one, dense, thin, compact (k = 3, 32) and truncated (τ = 0.5, 0.5·σ₁), for each -latency-batches")
+	latBatches := fs.String("latency-batches", "1,1000,1000000", "batch sizes of -latency")
+	latTarget := fs.Float64("latency-target-s", 3, "-latency: timed seconds aimed at per cell (at least 3 calls, or one call longer than this)")
 	workers := fs.Int("workers", 0, "data-parallel workers K ≥ 1 on the pure-Go engine (default: as train)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the timed presets to this file")
 	if err := parseFlags(fs, args, "usage: annsvd bench [flags]   (times the Adam step; median/p10/p90 ms, CPU ms, peak RSS, compile time)", stderr); err != nil {
@@ -60,6 +63,28 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	dt, err := parseDType(*dtypeS)
 	if err != nil {
 		return err
+	}
+	if *latency {
+		batches, err := parseInts("latency-batches", *latBatches)
+		if err != nil {
+			return err
+		}
+		if !(*latTarget > 0) {
+			return usageError{fmt.Errorf("-latency-target-s %v out of range: need > 0 seconds", *latTarget)}
+		}
+		b, err := openBackend(nil)
+		if err != nil {
+			return err
+		}
+		rows, err := runLatency(b, stdout, batches, *latTarget, dt)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "backend %s, %s, one core (Predict runs on the backend, not the workers), GOGC %d\n", engine.Describe(b), dt, engine.GCPercentInForce())
+		if *jsonOut != "" {
+			return writeJSON(*jsonOut, rows)
+		}
+		return nil
 	}
 	if *scaling {
 		return runScaling(stdout, stderr, d, *scPoints, *scWidths, *scDepth, *targetS, *maxStepS, *jsonOut, *mdOut)

@@ -41,6 +41,7 @@ func init() {
 	commands = []command{
 		{"train", "train one PINN and write DIR/result.json", runTrain},
 		{"compare", "train the same problem with several modes and print a table", runCompare},
+		{"predict", "evaluate a trained run (train -out DIR) and its derivatives at new points", runPredict},
 		{"problems", "list the PDE catalogue with equations and defaults", runProblems},
 		{"bench", "time the Adam step of benchmark presets (JSON out)", runBench},
 		{"figures", "run the experiments behind the figures; write SVG+PDF+PNG and index.md to -out DIR", runFigures},

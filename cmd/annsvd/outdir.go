@@ -75,7 +75,7 @@ func writeOut(dir string, files ...outFile) ([]string, error) {
 	var created, wrote []string
 	undo := func() {
 		for _, p := range wrote {
-			os.Remove(p)
+			os.RemoveAll(p) // a file, or a directory such as model/ that writeOut made
 		}
 		for _, d := range created {
 			os.Remove(d) // only removes it while empty

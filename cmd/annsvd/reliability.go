@@ -150,11 +150,12 @@ func (f *trainFlags) trainAndWrite(j *job, b backends.Backend, ck *solve.Checkpo
 			resumeFrom = run.ResumedFrom
 		}
 	}
-	out := &output{Mode: j.spec.String(), Args: args, Result: res}
+	out := &output{Mode: j.spec.String(), Args: args, ProblemOptions: &j.opts, Result: res}
 	printTable(stdout, []*output{out})
 	if f.out != "" {
 		files, err := writeOut(f.out,
 			outFile{"prediction.npz", func(p string) error { return writePrediction(p, res) }},
+			outFile{modelDir, func(p string) error { _, err := run.SaveModel(p); return err }},
 			outFile{"result.json", func(p string) error { return writeJSON(p, out) }})
 		if err != nil {
 			return err

@@ -93,6 +93,7 @@ func isSet(fs *flag.FlagSet, name string) bool {
 // job is a fully resolved training job.
 type job struct {
 	entry   problems.Entry
+	opts    problems.Options // the problem was built with
 	problem *annsvd.Problem
 	net     annsvd.Config
 	train   solve.Config
@@ -266,7 +267,8 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 	if f.isSet("points") {
 		points = f.px.points
 	}
-	if j.problem, err = entry.Build(problems.Options{Dim: f.px.dim, Widths: widths, Hard: hard, Points: points}); err != nil {
+	j.opts = problems.Options{Dim: f.px.dim, Widths: widths, Hard: hard, Points: points}
+	if j.problem, err = entry.Build(j.opts); err != nil {
 		return nil, usageError{err}
 	}
 	if periodic.Modes > 0 {
@@ -294,6 +296,9 @@ func (f *trainFlags) resolve(spec annsvd.LayerSpec) (*job, error) {
 type output struct {
 	Mode string   `json:"mode"`
 	Args []string `json:"args"`
+	// ProblemOptions are the options the problem was built with (annsvd predict
+	// rebuilds it from them).
+	ProblemOptions *problems.Options `json:"problem_options,omitempty"`
 	*solve.Result
 }
 
