@@ -202,7 +202,9 @@ func TestInterruptedQuasiNewtonResumesExactly(t *testing.T) {
 		workers int
 	}{
 		{"lbfgs", QNLBFGS, 0, 1},
+		{"lbfgs-2-workers", QNLBFGS, 0, 2},
 		{"lbfgs-rad", QNLBFGS, 5, 1},
+		{"lbfgs-rad-2-workers", QNLBFGS, 5, 2},
 		{"ssbroyden-rad", QNSSBroyden, 5, 1},
 		{"ssbroyden-rad-2-workers", QNSSBroyden, 5, 2},
 	} {
