@@ -2,6 +2,7 @@ package viz
 
 import (
 	"bytes"
+	"fmt"
 	"image/png"
 	"math"
 	"os"
@@ -158,6 +159,48 @@ func TestSolutionPanels(t *testing.T) {
 	}
 	if got := f.Plot(0, 2).Title.Text; !strings.HasPrefix(got, "|error|, max ") {
 		t.Errorf("error panel title %q lacks max error", got)
+	}
+}
+
+// TestTimeSlices: one panel per time at the nearest grid time, its title giving that
+// time and the slice's max |error|; times outside the grid are refused.
+func TestTimeSlices(t *testing.T) {
+	tr := func(f Field2D) Field2D { // burgers has t along X: put x along X
+		g := Field2D{Name: f.Name, XLabel: f.YLabel, YLabel: f.XLabel, X: f.Y, Y: f.X, Z: make([][]float64, len(f.Y))}
+		for i := range f.Y {
+			g.Z[i] = make([]float64, len(f.X))
+			for j := range f.X {
+				g.Z[i][j] = f.Z[j][i]
+			}
+		}
+		return g
+	}
+	r0, p0 := burgers(100, 256)
+	ref, pred := tr(r0), tr(p0)
+	f, err := TimeSlices(pred, ref, []float64{0.25, 0.5, 0.75})
+	checkFigure(t, "time_slices", f, err)
+	if f.Cols() != 3 {
+		t.Fatalf("%d panels, want 3", f.Cols())
+	}
+	j := 0
+	for i, y := range pred.Y {
+		if math.Abs(y-0.5) < math.Abs(pred.Y[j]-0.5) {
+			j = i
+		}
+	}
+	maxErr := 0.0
+	for i := range pred.X {
+		maxErr = math.Max(maxErr, math.Abs(pred.Z[i][j]-ref.Z[i][j]))
+	}
+	want := fmt.Sprintf("t = %.3g, max |error| %s", pred.Y[j], shortSci(maxErr))
+	if got := f.Plot(0, 1).Title.Text; got != want {
+		t.Errorf("middle panel title %q, want %q", got, want)
+	}
+	if _, err := TimeSlices(pred, ref, []float64{2}); err == nil || !strings.Contains(err.Error(), "time 2 outside") {
+		t.Errorf("time outside the grid: err = %v", err)
+	}
+	if _, err := TimeSlices(pred, ref, nil); err == nil {
+		t.Error("no times accepted")
 	}
 }
 

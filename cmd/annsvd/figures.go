@@ -327,6 +327,12 @@ func figBurgers(b backends.Backend, sz figSizes, w *figWriter, progress io.Write
 	if err := w.save("burgers_solution", f, fmt.Sprintf("Space–time heatmaps (x horizontal, t vertical) of the prediction, the Cole–Hopf reference and |error|: rel. L² %.3e, L∞ %.3e.", m.RelL2, m.LInf)); err != nil {
 		return err
 	}
+	if f, err = pinnplot.TimeSlices(run, []float64{0.25, 0.5, 0.75}); err != nil {
+		return err
+	}
+	if err := w.save("burgers_slices", f, "u(x, t) at t = 0.25, 0.5, 0.75 (nearest grid times): prediction (solid) and Cole–Hopf reference (dashed), with each slice's max |error|."); err != nil {
+		return err
+	}
 	f, err = pinnplot.Loss(res)
 	if err != nil {
 		return err

@@ -67,7 +67,7 @@ func newTrainFlags(name string, withMode bool) *trainFlags {
 	fs.IntVar(&f.workers, "workers", 0, fmt.Sprintf("data-parallel workers K in [1, %d] on the pure-Go engine, each evaluating a shard of the points on one core (default: $%s, else the number of CPUs; 1 on XLA)", engine.MaxWorkers, engine.WorkersEnvVar))
 	fs.StringVar(&f.deriv, "deriv", "forward", "input derivatives: forward (jets) or autodiff (nested Gradient, reference)")
 	fs.IntVar(&f.logEvery, "log-every", 0, "record the loss history every N steps (default: ~200 records)")
-	fs.StringVar(&f.out, "out", "", "output directory for result.json (created if missing; nothing is written on error)")
+	fs.StringVar(&f.out, "out", "", "output directory for result.json, prediction.npz and model/ (the trained variables, for annsvd predict); created only when they are written, nothing is written on error")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
 	f.px.register(fs)
 	if withMode { // train only

@@ -176,6 +176,19 @@ func Solution(run *solve.Run, opts ...viz.Option) (*viz.Figure, error) {
 	return viz.SolutionPanels(pred, ref, opts...)
 }
 
+// TimeSlices draws u(x, tₖ) of a trained space–time run against its reference at the
+// given times (see viz.TimeSlices), on the grid of SolutionFields.
+func TimeSlices(run *solve.Run, times []float64, opts ...viz.Option) (*viz.Figure, error) {
+	pred, ref, err := SolutionFields(run)
+	if err != nil {
+		return nil, err
+	}
+	if run.Problem.Name == "burgers" {
+		ref.Name = "Cole–Hopf reference"
+	}
+	return viz.TimeSlices(pred, ref, times, opts...)
+}
+
 // Spectra draws one figure per SVD layer recorded by rec: the singular values at the
 // given steps (nil: all recorded steps, thinned to at most 8 evenly spaced ones,
 // keeping the first and last). A threshold τ > 0 is drawn as a dashed line.
