@@ -87,11 +87,14 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 	if err := checkOut(*out); err != nil {
 		return err
 	}
-	b, err := openBackend(stdout)
-	if err != nil {
-		return err
+	// Every mode's configuration is built and checked (network, memory, hooks) before
+	// the first trains.
+	type invJob struct {
+		spec annsvd.LayerSpec
+		net  annsvd.Config
+		cfg  solve.Config
 	}
-	var rows []inverseRow
+	var jobs []invJob
 	for _, spec := range specs {
 		net := annsvd.Config{Widths: widths, Activation: annsvd.ActTanh, SVD: map[int]annsvd.LayerSpec{}}
 		if spec.Mode != annsvd.Dense {
@@ -115,7 +118,22 @@ func runInverse(args []string, stdout, stderr io.Writer) error {
 			}
 			cfg.Hooks = append(cfg.Hooks, h)
 		}
-		res, run, err := solve.Train(b, p, net, cfg)
+		if _, err := solve.CheckNetwork(p, net, cfg); err != nil {
+			return usageError{fmt.Errorf("%s: %w", spec, err)}
+		}
+		if err := solve.CheckHooks(p, cfg); err != nil {
+			return usageError{fmt.Errorf("%s: %w", spec, err)}
+		}
+		jobs = append(jobs, invJob{spec, net, cfg})
+	}
+	b, err := openBackend(stdout)
+	if err != nil {
+		return err
+	}
+	var rows []inverseRow
+	for _, jb := range jobs {
+		spec := jb.spec
+		res, run, err := solve.Train(b, p, jb.net, jb.cfg)
 		if err != nil {
 			return fmt.Errorf("%s: %w", spec, err)
 		}
