@@ -96,7 +96,9 @@ type Product int
 const (
 	// ProductAuto picks, per layer, the cheaper of the two orders: Factored when
 	// r(m+n) ≤ m·n (low rank, the method's point), Formed otherwise (Thin and other
-	// high ranks, where the factored chain costs more per point than W itself).
+	// high ranks, where the factored chain costs more per point than W itself) — except
+	// for evaluations on so few rows (points × jet streams) that forming W would cost
+	// more than the chain, e.g. inference on a few points.
 	ProductAuto Product = iota
 	// ProductFactored computes ((h·U)·diag(s))·Vᵀ per point: r(m+n+1) multiply-adds per
 	// point, W is never formed.
@@ -491,7 +493,7 @@ func (n *Network) Forward(ctx *context.Context, x []Jet) Jet {
 			h.V = Add(h.V, b)
 		case l.IsSVD():
 			u, s, vt := vg("u"), vg("s"), Transpose(vg("v"), 0, 1)
-			if l.Formed {
+			if l.Formed && !n.factoredCheaper(l, h) {
 				// W = (U·diag(s))·Vᵀ once, shared by every stream of the jet.
 				w := Dot(Mul(u, s), vt)
 				h = linear(h, func(z *Node) *Node { return Dot(z, w) }, b)
@@ -507,6 +509,27 @@ func (n *Network) Forward(ctx *context.Context, x []Jet) Jet {
 		}
 	}
 	return h
+}
+
+// factoredCheaper reports whether, under ProductAuto, applying the factors of a layer
+// that normally forms W costs less for this evaluation: its N·S rows (points times jet
+// streams) through the chain cost N·S·r(m+n+1) multiply-adds, against m·n·r to form W
+// plus N·S·m·n. It holds only for small batches (at inference: for thin 256×256, fewer
+// than about 255 rows), where forming W would dominate.
+func (n *Network) factoredCheaper(l LayerInfo, h Jet) bool {
+	if n.Product != ProductAuto {
+		return false
+	}
+	rows := h.V.Shape().Dimensions[0]
+	streams := 1
+	for _, d := range append(slices.Clone(h.D), h.DD...) {
+		if d != nil {
+			streams++
+		}
+	}
+	rows *= streams
+	m, k, r := l.In, l.Out, l.Rank
+	return rows*r*(m+k+1) < m*k*r+rows*m*k
 }
 
 // rowCombination returns the jet of Σᵢ xᵢ·M[i,:] for the coordinate jets x (each [N,1])

@@ -230,8 +230,12 @@ func TestProductOrders(t *testing.T) {
 	for i := range factored {
 		require.InDelta(t, factored[i], formed[i], 1e-10*(1+math.Abs(factored[i])), "output %d", i)
 	}
-	netA, _ := run(annsvd.ProductAuto, thin)
+	netA, auto := run(annsvd.ProductAuto, thin)
 	require.True(t, netA.Layers[1].Formed, "thin 50×70: 50·120 > 3500, auto forms W")
+	// … except for a batch this small (4 points × the jet's streams), where forming W
+	// would cost more than applying the factors: auto computes what factored does.
+	require.Equal(t, factored, auto)
+	require.NotEqual(t, formed, auto)
 	netA, _ = run(annsvd.ProductAuto, annsvd.LayerSpec{Mode: annsvd.Compact, Rank: 3})
 	require.False(t, netA.Layers[1].Formed, "k=3: 3·120 < 3500, auto keeps the factored chain")
 	netA, _ = run(annsvd.ProductAuto, annsvd.LayerSpec{Mode: annsvd.Compact, Rank: 29})
