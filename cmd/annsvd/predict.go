@@ -27,17 +27,13 @@ const modelDir = "model"
 
 func runPredict(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("annsvd predict", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	runDir := fs.String("run", "", "a train -out directory (result.json and model/) (required)")
 	ckpt := fs.String("checkpoint", "", "load this checkpoint instead of DIR/model: a -checkpoint directory of the same run (its newest) or one ckpt-<step>")
 	ptsFile := fs.String("points", "", "points: .npy (N,d), .npz (array \"points\", as in prediction.npz) or .csv (N rows of d numbers, optionally a header of coordinate names) (required)")
 	derivs := fs.String("derivs", "", "derivatives to evaluate too, comma-separated: u_X (first) and u_XX (second) for the problem's coordinates X, e.g. u_x,u_xx,u_t")
 	out := fs.String("out", "", "output: .npy (u only), .npz (u and each derivative by name) or .csv (coordinates, u, derivatives as columns) (required)")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	if err := parseFlags(fs, args, "usage: annsvd predict -run DIR -points FILE -out FILE [-derivs u_x,u_xx,…] [-checkpoint CK]   (evaluates a trained run at new points)", stderr); err != nil {
+		return err
 	}
 	for name, v := range map[string]string{"run": *runDir, "points": *ptsFile, "out": *out} {
 		if v == "" {
