@@ -177,6 +177,7 @@ func TestBadInput(t *testing.T) {
 		{name: "resume changed lr", args: tinyBurgers("-lr", "0.05", "-resume", ckdir), code: 2, want: "learning rate 0.005, this run has 0.05"},
 		{name: "resume changed weights", args: tinyBurgers("-weights", "ic=1", "-resume", ckdir), code: 2, want: "loss weights map[ic:10], this run has map[ic:1]"},
 		{name: "resume longer cosine schedule", args: tinyBurgers("-adam", "2", "-resume", ckdir), code: 2, want: "cosine schedule lr 0.005 → 5e-05 over 1 Adam steps"},
+		{name: "resume other point count (fails inside training)", args: tinyBurgers("-points", "100", "-resume", ckdir), code: 1, want: "has 2780×2 points for term pde, this run has 340×2"},
 		{name: "resume budget below the steps done", args: tinyBurgers("-adam", "2", "-schedule", "none", "-resume", ck3), code: 2, want: "has done 3 Adam steps, this run's budget is 2"},
 	}
 	require.GreaterOrEqual(t, len(cases), 30)
