@@ -334,13 +334,7 @@ func SolutionPanels(pred, ref Field2D, opts ...Option) (*Figure, error) {
 	if ref.Name == "" {
 		ref.Name = "reference"
 	}
-	if err := pred.Validate(); err != nil {
-		return nil, err
-	}
-	if err := ref.Validate(); err != nil {
-		return nil, err
-	}
-	if err := sameGrid(pred, ref); err != nil {
+	if err := validPair(pred, ref); err != nil {
 		return nil, err
 	}
 	errF := Field2D{Name: "|error|", XLabel: pred.XLabel, YLabel: pred.YLabel, X: pred.X, Y: pred.Y,
@@ -375,6 +369,17 @@ func SolutionPanels(pred, ref Field2D, opts ...Option) (*Figure, error) {
 		fig.Title = "relative L² error " + shortSci(math.Sqrt(num/den))
 	}
 	return fig, nil
+}
+
+// validPair checks a prediction and its reference: each valid, on the same grid.
+func validPair(pred, ref Field2D) error {
+	if err := pred.Validate(); err != nil {
+		return err
+	}
+	if err := ref.Validate(); err != nil {
+		return err
+	}
+	return sameGrid(pred, ref)
 }
 
 // sameGrid checks that a and b are sampled on the same grid.

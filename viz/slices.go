@@ -23,13 +23,7 @@ func TimeSlices(pred, ref Field2D, times []float64, opts ...Option) (*Figure, er
 	if err != nil {
 		return nil, err
 	}
-	if err := pred.Validate(); err != nil {
-		return nil, err
-	}
-	if err := ref.Validate(); err != nil {
-		return nil, err
-	}
-	if err := sameGrid(pred, ref); err != nil {
+	if err := validPair(pred, ref); err != nil {
 		return nil, err
 	}
 	if len(times) == 0 {

@@ -39,12 +39,7 @@ func (r *Run) Residuals(i int, points [][]float64) ([]float64, error) {
 		}
 		r.resExec[i] = e
 	}
-	cols := columns(points, dim, r.Config.DType)
-	args := make([]any, len(cols))
-	for k, c := range cols {
-		args[k] = c
-	}
-	outs, err := e.Exec(args...)
+	outs, err := r.execOn(e, points)
 	if err != nil {
 		return nil, fmt.Errorf("solve: residual of term %s: %w", t.Name, err)
 	}

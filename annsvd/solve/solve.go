@@ -745,16 +745,21 @@ func (r *Run) Predict(points [][]float64) ([]float64, error) {
 		}
 		r.predExec = e
 	}
-	cols := columns(points, dim, r.Config.DType)
-	args := make([]any, len(cols))
-	for i, c := range cols {
-		args[i] = c
-	}
-	outs, err := r.predExec.Exec(args...)
+	outs, err := r.execOn(r.predExec, points)
 	if err != nil {
 		return nil, fmt.Errorf("solve: prediction: %w", err)
 	}
 	return annsvd.TensorFloat64s(outs[0]), nil
+}
+
+// execOn runs e on the points' coordinate columns (in the run's dtype).
+func (r *Run) execOn(e *context.Exec, points [][]float64) ([]*tensors.Tensor, error) {
+	cols := columns(points, len(r.Problem.Coords), r.Config.DType)
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		args[i] = c
+	}
+	return e.Exec(args...)
 }
 
 // PredictJet evaluates u (with the problem's hard constraint) and the derivatives d at
@@ -794,12 +799,7 @@ func (r *Run) PredictJet(points [][]float64, d annsvd.Derivs) (u []float64, firs
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("solve: building the prediction graph: %w", err)
 	}
-	cols := columns(points, dim, r.Config.DType)
-	args := make([]any, len(cols))
-	for i, c := range cols {
-		args[i] = c
-	}
-	outs, err := e.Exec(args...)
+	outs, err := r.execOn(e, points)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("solve: prediction: %w", err)
 	}

@@ -65,10 +65,6 @@ func runLatency(b backends.Backend, stdout io.Writer, batches []int, targetS flo
 			if err != nil {
 				return nil, fmt.Errorf("%s %s: %w", n.name, spec, err)
 			}
-			madds := 0
-			for _, l := range r.Net.Layers {
-				madds += l.MAdds
-			}
 			for _, batch := range batches {
 				pts := all[:batch]
 				if _, err := r.Predict(pts); err != nil { // compiles for this shape
@@ -87,7 +83,7 @@ func runLatency(b backends.Backend, stdout io.Writer, batches []int, targetS flo
 				}
 				slices.Sort(times)
 				med := times[len(times)/2]
-				row := latencyRow{Network: n.name, Mode: spec.String(), Params: r.Net.Params(), MAdds: madds, Batch: batch,
+				row := latencyRow{Network: n.name, Mode: spec.String(), Params: r.Net.Params(), MAdds: r.Net.MAdds(), Batch: batch,
 					Repeats: len(times), MedianS: med, PointsPerS: float64(batch) / med}
 				rows = append(rows, row)
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\t%.3g\n", row.Network, row.Mode, row.Params, row.MAdds, row.Batch, row.Repeats,
