@@ -2,7 +2,6 @@ package viz
 
 import (
 	"bytes"
-	"encoding/base64"
 	"fmt"
 	"image/color"
 	"math"
@@ -11,6 +10,7 @@ import (
 	"github.com/annsvd/annsvd/internal/atomicio"
 
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/protocol"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -190,6 +190,20 @@ func (f *Figure) Draw(c draw.Canvas) {
 			defer pn.takeLogYLabel()()
 		}
 	}
+	// Each column reserves the widest side element of its panels (a colour bar, a
+	// legend), so columns without one keep their full width.
+	sideW := make([]vg.Length, f.cols)
+	var sides vg.Length
+	for i, pn := range f.panels {
+		if pn != nil && pn.side != nil {
+			sideW[i%f.cols] = max(sideW[i%f.cols], pn.side.width())
+		}
+	}
+	for _, w := range sideW {
+		sides += w
+	}
+	grid := c
+	grid.Max.X -= sides
 	n := len(f.panels)
 	mains := make([]draw.Canvas, n)
 	datas := make([]draw.Canvas, n)
@@ -197,10 +211,14 @@ func (f *Figure) Draw(c draw.Canvas) {
 		if pn == nil {
 			continue
 		}
-		cell := tiles.At(c, i%f.cols, i/f.cols)
-		if pn.side != nil {
-			cell.Max.X -= pn.side.width()
+		col := i % f.cols
+		cell := tiles.At(grid, col, i/f.cols)
+		var shift vg.Length
+		for _, w := range sideW[:col] {
+			shift += w
 		}
+		cell.Min.X += shift
+		cell.Max.X += shift
 		cell.Min.X += pn.yLabelWidth()
 		mains[i] = cell
 		datas[i] = pn.plot.DataCanvas(cell)
@@ -362,8 +380,9 @@ func writeFileAtomic(path string, data []byte) error {
 }
 
 // Display shows the figure inline when running under a GoNB (Jupyter)
-// kernel, as a high-density PNG in an <img> element sized to the figure's
-// nominal size; elsewhere it does nothing and returns nil.
+// kernel, as a high-density image/png output whose display width is the
+// figure's nominal size (so a saved notebook shows it on code hosts too);
+// elsewhere it does nothing and returns nil.
 func (f *Figure) Display() error {
 	if !gonbui.IsNotebook {
 		return nil
@@ -372,7 +391,7 @@ func (f *Figure) Display() error {
 	if err != nil {
 		return err
 	}
-	gonbui.DisplayHTML(f.imgTag(b))
+	gonbui.SendData(f.displayData(b))
 	return nil
 }
 
@@ -390,14 +409,16 @@ func (f *Figure) DisplaySVG() error {
 	return nil
 }
 
-// imgTag returns an HTML <img> embedding png at the figure's CSS size.
-func (f *Figure) imgTag(png []byte) string {
+// displayData returns the Jupyter display_data of png: the image at the
+// figure's CSS width (Jupyter's "width" image metadata) with its title as text.
+func (f *Figure) displayData(png []byte) *protocol.DisplayData {
 	wpx := int(math.Round(f.Width.Points() * 96 / 72))
 	alt := f.Title
 	if alt == "" && len(f.panels) > 0 && f.panels[0] != nil {
 		alt = f.panels[0].plot.Title.Text
 	}
-	alt = strings.NewReplacer(`"`, "&quot;", "<", "&lt;", ">", "&gt;", "&", "&amp;").Replace(alt)
-	return fmt.Sprintf(`<img src="data:image/png;base64,%s" width="%d" style="max-width:100%%;height:auto" alt="%s"/>`,
-		base64.StdEncoding.EncodeToString(png), wpx, alt)
+	return &protocol.DisplayData{
+		Data:     map[protocol.MIMEType]any{protocol.MIMEImagePNG: png, protocol.MIMETextPlain: "figure: " + alt},
+		Metadata: map[string]any{string(protocol.MIMEImagePNG): map[string]any{"width": wpx}},
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/janpfeifer/gonb/gonbui/protocol"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -337,8 +338,9 @@ func TestSaveAndBytes(t *testing.T) {
 	if err != nil || img.Bounds().Dx() != int(f.Width.Points()*DefaultDPI/72+0.5) {
 		t.Errorf("PNGBytes default dpi: %v", err)
 	}
-	if tag := f.imgTag(pngB); !strings.HasPrefix(tag, `<img src="data:image/png;base64,`) || !strings.Contains(tag, `width="720"`) {
-		t.Errorf("imgTag: %.80s", tag)
+	if d := f.displayData(pngB); !bytes.Equal(d.Data[protocol.MIMEImagePNG].([]byte), pngB) ||
+		d.Metadata["image/png"].(map[string]any)["width"] != 720 {
+		t.Errorf("displayData: %v", d.Metadata)
 	}
 	if err := f.Display(); err != nil { // no-op outside a notebook
 		t.Error(err)

@@ -25,23 +25,24 @@ type figSizes struct {
 	studyAdam, studyPoints, studySeeds       int
 	studyRanks                               []int
 	studyTaus                                []float64
-	burgersAdam, burgersLBFGS                int
+	// spaceTimeAdam, spaceTimeQN and spaceTimePoints shrink the space–time problems'
+	// runs (Adam steps, quasi-Newton iterations, points per term); 0 keeps the defaults.
+	spaceTimeAdam, spaceTimeQN, spaceTimePoints int
 	// qnAdam, qnIters, qnRound and qnPoints shrink the optimizer comparison (Burgers'
 	// "ssbroyden" preset against the same with L-BFGS); 0 keeps the preset's.
 	qnAdam, qnIters, qnRound, qnPoints int
 }
 
 // Full sizes: the paper Poisson at its defaults (100 Adam steps, all 32 000 points);
-// the rank study on a 4 000-point subsample; Burgers at its defaults; the optimizer
-// comparison at the budgets of Burgers' "ssbroyden" preset.
+// the rank study on a 4 000-point subsample; Burgers, Allen–Cahn and heat at their
+// defaults; the optimizer comparison at the budgets of Burgers' "ssbroyden" preset.
 var figFull = figSizes{poissonAdam: 100, poissonPoints: 0, spectraEvery: 10,
-	studyAdam: 100, studyPoints: 4000, studySeeds: 3, studyRanks: []int{1, 2, 3, 5, 10, 20, 50}, studyTaus: []float64{0.25, 0.5, 1},
-	burgersAdam: 15000, burgersLBFGS: 5000}
+	studyAdam: 100, studyPoints: 4000, studySeeds: 3, studyRanks: []int{1, 2, 3, 5, 10, 20, 50}, studyTaus: []float64{0.25, 0.5, 1}}
 
 // Quick sizes, for CI (about 2 minutes on a loaded 2-core machine).
 var figQuick = figSizes{poissonAdam: 20, poissonPoints: 1500, spectraEvery: 5,
 	studyAdam: 10, studyPoints: 600, studySeeds: 2, studyRanks: []int{2, 8, 20}, studyTaus: []float64{0.5},
-	burgersAdam: 300, burgersLBFGS: 50, qnAdam: 200, qnIters: 150, qnRound: 50, qnPoints: 1000}
+	spaceTimeAdam: 300, spaceTimeQN: 50, spaceTimePoints: 1000, qnAdam: 200, qnIters: 150, qnRound: 50, qnPoints: 1000}
 
 // figWriter collects the figures and the index of a figures run.
 type figWriter struct {
@@ -95,7 +96,7 @@ func figOutDir(dir string) (tmp string, err error) {
 func runFigures(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("annsvd figures", flag.ContinueOnError)
 	out := fs.String("out", "", "output directory (new or empty); written via a temporary directory renamed at the end")
-	quick := fs.Bool("quick", false, "small experiments for CI (Poisson 20 steps on 1 500 points, Burgers 300 Adam + 50 L-BFGS, optimizer comparison 200 Adam + 150 quasi-Newton iterations on 1 000 points)")
+	quick := fs.Bool("quick", false, "small experiments for CI (Poisson 20 steps on 1 500 points, Burgers, Allen–Cahn and heat 300 Adam + 50 quasi-Newton iterations on 1 000 points per term, optimizer comparison 200 Adam + 150 quasi-Newton iterations on 1 000 points)")
 	quiet := fs.Bool("quiet", false, "no progress display")
 	fs.SetOutput(io.Discard)
 	if err := parseFlags(fs, args, "usage: annsvd figures -out DIR [-quick]", stderr); err != nil {
@@ -133,7 +134,7 @@ func runFigures(args []string, stdout, stderr io.Writer) error {
 	steps := []struct {
 		name string
 		fn   func(backends.Backend, figSizes, *figWriter, io.Writer) error
-	}{{"poisson", figPoisson}, {"rank study", figRankStudy}, {"burgers", figBurgers}, {"optimizers", figOptimizers}}
+	}{{"poisson", figPoisson}, {"rank study", figRankStudy}, {"space-time", figSpaceTime}, {"optimizers", figOptimizers}}
 	for _, s := range steps {
 		ts := time.Now()
 		if err := s.fn(b, sz, w, progress); err != nil {
@@ -301,44 +302,65 @@ func figRankStudy(b backends.Backend, sz figSizes, w *figWriter, progress io.Wri
 	return w.save("study_time_vs_rank", tr, fmt.Sprintf("Median Adam step time against kept rank; dense %.1f ms/step (dashed).", dm))
 }
 
-func figBurgers(b backends.Backend, sz figSizes, w *figWriter, progress io.Writer) error {
-	// The classic preset (soft losses, Adam then L-BFGS); figOptimizers shows the
-	// defaults' recipe.
-	p, net, cfg, err := pinnplot.SetupPreset("burgers", problems.PresetClassic, annsvd.LayerSpec{})
+// figSpaceTime trains each space–time problem of figSpaceTimeProblems at its defaults
+// (the quasi-Newton recipe) and draws the heatmaps against the reference, the time
+// slices at pinnplot.SliceTimes and the loss curves.
+func figSpaceTime(b backends.Backend, sz figSizes, w *figWriter, progress io.Writer) error {
+	for _, name := range figSpaceTimeProblems {
+		if err := figSpaceTimeOne(b, name, sz, w, progress); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// figSpaceTimeProblems are the problems of figSpaceTime, in figure order.
+var figSpaceTimeProblems = []string{"burgers", "allen-cahn", "heat"}
+
+func figSpaceTimeOne(b backends.Backend, name string, sz figSizes, w *figWriter, progress io.Writer) error {
+	p, net, cfg, err := pinnplot.Setup(name, annsvd.LayerSpec{})
 	if err != nil {
 		return err
 	}
-	cfg.AdamSteps, cfg.LBFGSIters = sz.burgersAdam, sz.burgersLBFGS
-	res, run, err := figTrain(b, p, net, cfg, progress, "burgers")
+	if sz.spaceTimeAdam > 0 {
+		cfg.AdamSteps, cfg.LBFGSIters = sz.spaceTimeAdam, sz.spaceTimeQN
+		p = pinnplot.Subsample(p, sz.spaceTimePoints)
+	}
+	res, run, err := figTrain(b, p, net, cfg, progress, name)
 	if err != nil {
 		return err
 	}
 	m := res.Metrics
-	lb := ""
+	qn := ""
 	if res.LBFGS != nil {
-		lb = fmt.Sprintf(", L-BFGS %d iterations (%.1f s)", res.Step-sz.burgersAdam, res.Timing.LBFGSS)
+		qn = fmt.Sprintf(", then %s %d iterations (%.1f s)", res.Settings.QN.Label(), res.Step-cfg.AdamSteps, res.Timing.LBFGSS)
 	}
-	fmt.Fprintf(&w.index, "## Burgers (dense %v, preset classic: soft losses, Adam then L-BFGS)\n\n%d Adam steps (%.1f ms/step)%s; against the Cole–Hopf reference on a 256×100 grid: rel. L² %.3e, L∞ %.3e.\n\n",
-		net.Widths, sz.burgersAdam, res.Timing.AdamMsPerStep, lb, m.RelL2, m.LInf)
-	f, err := pinnplot.Solution(run, viz.WithTitle(fmt.Sprintf("Burgers u(x,t): rel. L² %.2e vs Cole–Hopf", m.RelL2)))
+	slug := strings.ReplaceAll(name, "-", "_")
+	ref := pinnplot.RefNames[name]
+	if ref == "exact" {
+		ref = "exact solution"
+	}
+	fmt.Fprintf(&w.index, "## %s (defaults: %v %s, %s)\n\n`%s`\n\n%d Adam steps (%.1f ms/step)%s; %.0f s in all. Against the %s: rel. L² %.3e, L∞ %.3e.\n\n",
+		name, net.Widths, cfg.DType, net.Activation, p.Equation, cfg.AdamSteps, res.Timing.AdamMsPerStep, qn, res.Timing.TrainS, ref, m.RelL2, m.LInf)
+	f, err := pinnplot.Solution(run, viz.WithTitle(fmt.Sprintf("%s u(x,t): rel. L² %.2e", name, m.RelL2)))
 	if err != nil {
 		return err
 	}
-	if err := w.save("burgers_solution", f, fmt.Sprintf("Space–time heatmaps (x horizontal, t vertical) of the prediction, the Cole–Hopf reference and |error|: rel. L² %.3e, L∞ %.3e.", m.RelL2, m.LInf)); err != nil {
+	if err := w.save(slug+"_solution", f, fmt.Sprintf("Space–time heatmaps (x horizontal, t vertical) of the prediction, the %s and |error|: rel. L² %.3e, L∞ %.3e.", ref, m.RelL2, m.LInf)); err != nil {
 		return err
 	}
-	if f, err = pinnplot.TimeSlices(run, []float64{0.25, 0.5, 0.75}); err != nil {
+	times := pinnplot.SliceTimes[name]
+	if f, err = pinnplot.TimeSlices(run, times); err != nil {
 		return err
 	}
-	if err := w.save("burgers_slices", f, "u(x, t) at t = 0.25, 0.5, 0.75 (nearest grid times): prediction (solid) and Cole–Hopf reference (dashed), with each slice's max |error|."); err != nil {
+	if err := w.save(slug+"_slices", f, fmt.Sprintf("u(x, t) at t = %v (nearest grid times): prediction (solid) and %s (dashed), with each slice's max |error|.", times, ref)); err != nil {
 		return err
 	}
-	f, err = pinnplot.Loss(res)
-	if err != nil {
+	if f, err = pinnplot.Loss(res); err != nil {
 		return err
 	}
 	last := len(res.History.Loss) - 1
-	return w.save("burgers_loss", f, fmt.Sprintf("Per-term losses (pde, bc, ic) and the total, Adam then L-BFGS (dashed line at step %d); final total %.3e.", sz.burgersAdam, res.History.Loss[last]))
+	return w.save(slug+"_loss", f, fmt.Sprintf("Per-term losses and the weighted total, Adam then the quasi-Newton phase (dashed line at step %d; RAD resamplings show as jumps); final total %.3e.", cfg.AdamSteps, res.History.Loss[last]))
 }
 
 // figOptimizers compares the quasi-Newton phase of Burgers' "ssbroyden" preset (dense

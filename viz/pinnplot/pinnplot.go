@@ -80,6 +80,33 @@ func PoissonPaperExact(x, y float64) float64 { return (1 - x) * (1 - y) * math.S
 // problem's reference set is not a grid.
 var Exact = map[string]func(x, y float64) float64{"poisson-paper": PoissonPaperExact}
 
+// RefNames names each problem's reference in the Solution and TimeSlices legends
+// (default "reference", or "exact" for a problem in Exact).
+var RefNames = map[string]string{
+	"burgers":    "Cole–Hopf reference",
+	"allen-cahn": "spectral reference (ETDRK4)",
+	"heat":       "exact",
+}
+
+// SliceTimes are the times tₖ the space–time figures (notebooks, annsvd figures) cut at:
+// Raissi et al.'s for Burgers and Allen–Cahn, and three stages of the heat decay.
+var SliceTimes = map[string][]float64{
+	"burgers":    {0.25, 0.5, 0.75},
+	"allen-cahn": {0.1, 0.5, 0.9},
+	"heat":       {0, 0.25, 0.75},
+}
+
+// refName is the legend name of run's reference.
+func refName(run *solve.Run) string {
+	if n, ok := RefNames[run.Problem.Name]; ok {
+		return n
+	}
+	if Exact[run.Problem.Name] != nil {
+		return "exact"
+	}
+	return "reference"
+}
+
 // GridSize is the number of points per axis of the regular grid Solution uses for a
 // closed-form reference.
 var GridSize = 101
@@ -167,25 +194,19 @@ func Solution(run *solve.Run, opts ...viz.Option) (*viz.Figure, error) {
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case run.Problem.Name == "burgers":
-		ref.Name = "Cole–Hopf reference"
-	case Exact[run.Problem.Name] != nil:
-		ref.Name = "exact"
-	}
+	ref.Name = refName(run)
 	return viz.SolutionPanels(pred, ref, opts...)
 }
 
 // TimeSlices draws u(x, tₖ) of a trained space–time run against its reference at the
-// given times (see viz.TimeSlices), on the grid of SolutionFields.
+// given times (see viz.TimeSlices; SliceTimes has the ones the figures use), on the
+// grid of SolutionFields.
 func TimeSlices(run *solve.Run, times []float64, opts ...viz.Option) (*viz.Figure, error) {
 	pred, ref, err := SolutionFields(run)
 	if err != nil {
 		return nil, err
 	}
-	if run.Problem.Name == "burgers" {
-		ref.Name = "Cole–Hopf reference"
-	}
+	ref.Name = refName(run)
 	return viz.TimeSlices(pred, ref, times, opts...)
 }
 
