@@ -18,7 +18,10 @@
 //     (default /tmp/annsvd-nbcheck, or -o DIR).
 //   - nbcheck.py: fails, naming notebook and cell, when a cell has an error
 //     output or when a figure cell (a code cell whose source contains the
-//     comment "// figure") produced no image/png, image/svg+xml or text/html.
+//     comment "// figure") produced no image (image/png, image/svg+xml, or
+//     HTML holding an <img>/<svg>: progress bars alone do not count). With
+//     --committed it checks notebooks as committed: every code cell executed
+//     and an image/png output in every figure cell (nbcheck_test.go tests it).
 //
 // A notebook imports this module's packages through a go.work created in
 // GoNB's temporary directory. Its first code cell must be (before any cell

@@ -2,25 +2,31 @@
 """Check executed Jupyter notebooks (output of `jupyter nbconvert --execute`).
 
 Usage: nbcheck.py EXECUTED.ipynb [ORIGINAL_NAME]
+       nbcheck.py --committed NOTEBOOK.ipynb...
 
 Fails (exit 1) naming notebook and cell when:
   * a code cell has an output of type "error" (unless the cell is tagged
     "raises-exception", Jupyter's convention for expected errors);
   * a `!`/`!*` shell command failed (GoNB only prints "exit status N" on stderr);
   * a "figure cell" (a code cell whose source contains the comment
-    `// figure`, or tagged "figure") produced no image/png, image/svg+xml or
-    text/html output.
+    `// figure`, or tagged "figure") produced no image: an image/png or
+    image/svg+xml output, or text/html holding an <img> or <svg> (progress bars
+    are text/html too, so HTML alone does not count);
+  * with --committed (the notebooks as committed, not freshly executed): a code
+    cell was never executed or a figure cell has no image/png output (the image
+    a code host renders).
 Uses only the standard library so it runs with any python3.
 """
 import json
 import re
 import sys
 
-FIGURE_MIMES = ("image/png", "image/svg+xml", "text/html")
+FIGURE_MIMES = ("image/png", "image/svg+xml")
+HTML_IMAGE_RE = re.compile(r"<(img|svg)\b", re.IGNORECASE)
 FIGURE_RE = re.compile(r"^\s*//\s*figure\b", re.MULTILINE)
 # Fallback: text that marks a failed cell if GoNB sent no "error" output
 # (GoNB v0.11.5 does send one for compile errors, panics and failed `!` commands).
-ERROR_MARKERS = ("panic: ", "failed to run ")
+ERROR_MARKERS = ("panic: ", "failed to run ", "failed to write to GoNB pipe")
 SHELL_FAIL_RE = re.compile(r"(?m)^exit status [1-9][0-9]*\s*$")
 
 
@@ -36,11 +42,15 @@ def html_text(h):
 
 
 def main(argv):
-    if len(argv) < 2:
+    if len(argv) >= 3 and argv[1] == "--committed":
+        return max(check(path, path, committed=True) for path in argv[2:])
+    if len(argv) < 2 or argv[1].startswith("-"):
         print(__doc__, file=sys.stderr)
         return 2
-    path = argv[1]
-    name = argv[2] if len(argv) > 2 else path
+    return check(argv[1], argv[2] if len(argv) > 2 else argv[1], committed=False)
+
+
+def check(path, name, committed):
     with open(path) as f:
         nb = json.load(f)
 
@@ -57,6 +67,8 @@ def main(argv):
         first = next((l.strip() for l in src.splitlines() if l.strip()), "")
         where = f"{name}: code cell #{idx} (exec count {cell.get('execution_count')}, starts {first[:60]!r})"
         outs = cell.get("outputs", [])
+        if committed and cell.get("execution_count") is None:
+            problems.append(f"{where}: not executed (commit the notebooks with outputs: bash notebooks/run.sh --full)")
 
         if "raises-exception" not in tags:
             cell_problems = []
@@ -88,11 +100,16 @@ def main(argv):
         if FIGURE_RE.search(src) or "figure" in tags:
             n_fig += 1
             mimes = set()
+            html_image = False
             for o in outs:
-                mimes.update(o.get("data", {}).keys())
-            if not mimes.intersection(FIGURE_MIMES):
-                problems.append(f"{where}: figure cell produced no {'/'.join(FIGURE_MIMES)} output "
-                                f"(got output types {[o.get('output_type') for o in outs]}, mimes {sorted(mimes)})")
+                data = o.get("data", {})
+                mimes.update(data.keys())
+                html_image = html_image or bool(HTML_IMAGE_RE.search(text(data.get("text/html"))))
+            want = ("image/png",) if committed else FIGURE_MIMES
+            if not (mimes.intersection(want) or (html_image and not committed)):
+                problems.append(f"{where}: figure cell produced no image ({' or '.join(want)} output"
+                                f"{'' if committed else ' or HTML <img>/<svg>'}; got output types "
+                                f"{[o.get('output_type') for o in outs]}, mimes {sorted(mimes)})")
 
     if problems:
         for p in problems:

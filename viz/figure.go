@@ -2,6 +2,7 @@ package viz
 
 import (
 	"bytes"
+	"encoding/gob"
 	"fmt"
 	"image/color"
 	"math"
@@ -408,6 +409,9 @@ func (f *Figure) DisplaySVG() error {
 	gonbui.DisplaySvg(string(b))
 	return nil
 }
+
+// The display metadata's nested map travels to the kernel gob-encoded.
+func init() { gob.Register(map[string]any{}) }
 
 // displayData returns the Jupyter display_data of png: the image at the
 // figure's CSS width (Jupyter's "width" image metadata) with its title as text.
