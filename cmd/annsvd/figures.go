@@ -341,7 +341,7 @@ func figSpaceTimeOne(b backends.Backend, name string, sz figSizes, w *figWriter,
 		ref = "exact solution"
 	}
 	fmt.Fprintf(&w.index, "## %s (defaults: %v %s, %s)\n\n`%s`\n\n%d Adam steps (%.1f ms/step)%s; %.0f s in all. Against the %s: rel. L² %.3e, L∞ %.3e.\n\n",
-		name, net.Widths, cfg.DType, net.Activation, p.Equation, cfg.AdamSteps, res.Timing.AdamMsPerStep, qn, res.Timing.TrainS, ref, m.RelL2, m.LInf)
+		name, net.Widths, strings.ToLower(cfg.DType.String()), net.Activation, p.Equation, cfg.AdamSteps, res.Timing.AdamMsPerStep, qn, res.Timing.TrainS, ref, m.RelL2, m.LInf)
 	f, err := pinnplot.Solution(run, viz.WithTitle(fmt.Sprintf("%s u(x,t): rel. L² %.2e", name, m.RelL2)))
 	if err != nil {
 		return err
