@@ -101,6 +101,8 @@ type Result struct {
 	MsP10    float64 `json:"ms_p10"`
 	MsP90    float64 `json:"ms_p90"`
 	MsMean   float64 `json:"ms_mean"`
+	// Measure is what was timed: "adam step" or "loss+grad evaluation" (Options.Eval).
+	Measure string `json:"measure"`
 	// CPUMsPerStep is the process CPU time (user + system, all threads) per timed step:
 	// less sensitive than wall time to other load on the machine.
 	CPUMsPerStep float64 `json:"cpu_ms_per_step"`
@@ -126,6 +128,10 @@ type Options struct {
 	// MinSteps, MaxSteps) (at least 2 warm-up steps, so that the last one is compiled).
 	TargetS            float64
 	MinSteps, MaxSteps int
+	// Eval times the loss-and-gradient evaluation the quasi-Newton methods call
+	// (solve.Run.LossAndGrad: float64 on the host, on every worker) instead of the Adam
+	// step; Steps and Warmup then count evaluations.
+	Eval bool
 }
 
 // Run times preset p on backend b: warm-up steps (the first compiles), then Steps timed
@@ -169,16 +175,24 @@ func Run(b backends.Backend, p Preset, o Options) (*Result, error) {
 	for _, t := range r.Terms {
 		points += len(t.Points)
 	}
-	if err := r.AdamSteps(o.Warmup); err != nil {
+	step, measure := r.AdamSteps, "adam step"
+	if o.Eval {
+		step, measure = func(n int) error { return timedEvals(r, n) }, "loss+grad evaluation"
+	}
+	if err := step(o.Warmup); err != nil {
 		return nil, err
 	}
 	if o.TargetS > 0 {
 		last := r.AdamStepTimes[len(r.AdamStepTimes)-1].Seconds()
 		o.Steps = min(max(int(math.Round(o.TargetS/max(last, 1e-6))), o.MinSteps, 1), max(o.MaxSteps, o.MinSteps, 1))
 	}
+	compile := r.CompileTime
+	if o.Eval { // the first evaluation builds and compiles its graphs
+		compile = r.AdamStepTimes[0]
+	}
 	r.AdamStepTimes = r.AdamStepTimes[:0]
 	cpu0 := cpuTime()
-	if err := r.AdamSteps(o.Steps); err != nil {
+	if err := step(o.Steps); err != nil {
 		return nil, err
 	}
 	cpu := cpuTime() - cpu0
@@ -192,14 +206,31 @@ func Run(b backends.Backend, p Preset, o Options) (*Result, error) {
 	}
 	return &Result{
 		Preset: p, Backend: engine.Describe(b), Engine: engine.InfoOf(b), Deriv: o.Deriv.String(), DType: r.Config.DType.String(),
-		Workers: workers, GOGC: engine.GCPercentInForce(),
+		Workers: workers, GOGC: engine.GCPercentInForce(), Measure: measure,
 		Params: r.Net.Params(), Points: points, Steps: o.Steps, Warmup: o.Warmup,
 		MsMedian: solve.Percentile(r.AdamStepTimes, 0.5), MsP10: solve.Percentile(r.AdamStepTimes, 0.1),
 		MsP90: solve.Percentile(r.AdamStepTimes, 0.9), MsMean: float64(sum.Microseconds()) / 1000 / float64(o.Steps),
 		CPUMsPerStep: float64(cpu.Microseconds()) / 1000 / float64(o.Steps),
-		CompileS:     r.CompileTime.Seconds(), PeakRSSMB: peakRSSMB(), GoVersion: runtime.Version(), NumCPU: runtime.NumCPU(),
+		CompileS:     compile.Seconds(), PeakRSSMB: peakRSSMB(), GoVersion: runtime.Version(), NumCPU: runtime.NumCPU(),
 		When: time.Now().UTC().Format(time.RFC3339),
 	}, nil
+}
+
+// timedEvals calls r.LossAndGrad n times, appending each wall time to r.AdamStepTimes
+// (where Run reads the timings), and fails on a non-finite loss.
+func timedEvals(r *solve.Run, n int) error {
+	for range n {
+		t0 := time.Now()
+		loss, _, _, err := r.LossAndGrad()
+		if err != nil {
+			return err
+		}
+		r.AdamStepTimes = append(r.AdamStepTimes, time.Since(t0))
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return fmt.Errorf("bench: loss %v", loss)
+		}
+	}
+	return nil
 }
 
 // cpuTime returns the process's user + system CPU time.

@@ -38,6 +38,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	latBatches := fs.String("latency-batches", "1,1000,1000000", "batch sizes of -latency")
 	latTarget := fs.Float64("latency-target-s", 3, "-latency: timed seconds aimed at per cell (at least 3 calls, or one call longer than this)")
 	workers := fs.Int("workers", 0, "data-parallel workers K ≥ 1 on the pure-Go engine (default: as train)")
+	eval := fs.Bool("eval", false, "time the quasi-Newton path's loss-and-gradient evaluation (float64 on the host, on every worker) instead of the Adam step")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the timed presets to this file")
 	if err := parseFlags(fs, args, "usage: annsvd bench [flags]   (times the Adam step; median/p10/p90 ms, CPU ms, peak RSS, compile time)", stderr); err != nil {
 		return err
@@ -133,7 +134,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "preset\tmode\tparams\tpoints\tms median\tp10\tp90\tcpu ms\tcompile s\tpeak RSS MB")
 	for _, p := range list {
-		r, err := bench.Run(b, p, bench.Options{Steps: *steps, Warmup: *warmup, Deriv: d, DType: dt, Workers: *workers})
+		r, err := bench.Run(b, p, bench.Options{Steps: *steps, Warmup: *warmup, Deriv: d, DType: dt, Workers: *workers, Eval: *eval})
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.Name, err)
 		}
@@ -146,7 +147,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if len(results) > 0 {
 		k = results[0].Workers
 	}
-	fmt.Fprintf(stdout, "backend %s, %s, %d worker(s), GOGC %d, %d timed steps after %d warm-up\n", engine.Describe(b), dt, k, engine.GCPercentInForce(), *steps, *warmup)
+	what := "steps"
+	if *eval {
+		what = "loss+grad evaluations"
+	}
+	fmt.Fprintf(stdout, "backend %s, %s, %d worker(s), GOGC %d, %d timed %s after %d warm-up\n", engine.Describe(b), dt, k, engine.GCPercentInForce(), *steps, what, *warmup)
 	if *jsonOut != "" {
 		return writeJSON(*jsonOut, results)
 	}
