@@ -45,10 +45,10 @@ func TensorFloat64s(t *tensors.Tensor) []float64 {
 // dense maps, U·diag(s)·Vᵀ for SVD maps (formed on the host, for analysis only).
 func LayerWeight(ctx *context.Context, layer int) *mat.Dense {
 	scope := context.JoinScope(ctx.In(NetScope).Scope(), LayerScope(layer))
-	if ctx.InspectVariable(scope, "w") != nil {
-		return VarMatrix(ctx, layer, "w")
+	if ctx.InspectVariable(scope, VarW) != nil {
+		return VarMatrix(ctx, layer, VarW)
 	}
-	u, s, v := VarMatrix(ctx, layer, "u"), VarMatrix(ctx, layer, "s"), VarMatrix(ctx, layer, "v")
+	u, s, v := VarMatrix(ctx, layer, VarU), VarMatrix(ctx, layer, VarS), VarMatrix(ctx, layer, VarV)
 	us := mat.DenseCopyOf(u)
 	for j := range s.RawMatrix().Data {
 		us.ColView(j)
@@ -73,10 +73,10 @@ func SingularValues(ctx *context.Context, layer int) ([]float64, error) {
 // OrthoError returns ‖UᵀU − I‖_F and ‖VᵀV − I‖_F of SVD layer i (0, 0 for dense maps).
 func OrthoError(ctx *context.Context, layer int) (uErr, vErr float64) {
 	scope := context.JoinScope(ctx.In(NetScope).Scope(), LayerScope(layer))
-	if ctx.InspectVariable(scope, "u") == nil {
+	if ctx.InspectVariable(scope, VarU) == nil {
 		return 0, 0
 	}
-	return gramError(VarMatrix(ctx, layer, "u")), gramError(VarMatrix(ctx, layer, "v"))
+	return gramError(VarMatrix(ctx, layer, VarU)), gramError(VarMatrix(ctx, layer, VarV))
 }
 
 func gramError(a *mat.Dense) float64 {

@@ -371,28 +371,22 @@ func NewNetwork(ctx *context.Context, cfg Config) (*Network, error) {
 			info.Params, info.MAdds = info.In*n+n, k+info.In*n
 		} else if info.Spec.Mode == Dense {
 			info.Params, info.MAdds = m*n+n, m*n
-			lctx.VariableWithValue("w", TensorOf(w.RawMatrix().Data, dt, m, n))
-			lctx.VariableWithValue("b", TensorOf(make([]float64, n), dt, 1, n))
+			lctx.VariableWithValue(VarW, TensorOf(w.RawMatrix().Data, dt, m, n))
+			lctx.VariableWithValue(VarB, TensorOf(make([]float64, n), dt, 1, n))
 		} else {
-			u, sigma, v, err := Factorize(w)
-			if err != nil {
-				return nil, err
-			}
-			r, err := info.Spec.KeptRank(sigma)
+			f, err := initSVDOf(w, info.Spec)
 			if err != nil {
 				return nil, fmt.Errorf("%w (layer %s, %d×%d)", err, info.Name, m, n)
 			}
-			info.Rank, info.InitSigma = r, sigma
+			r := f.Rank
+			info.Rank, info.InitSigma = r, f.Sigma
 			info.Params, info.MAdds = r*(m+n+1), r*(m+n+1)
 			if info.Formed = cfg.Product.formed(m, n, r); info.Formed {
 				info.MAdds = m * n
 			}
-			lctx.VariableWithValue("u", TensorOf(rowMajor(u, r), dt, m, r))
-			lctx.VariableWithValue("s", TensorOf(sigma[:r], dt, 1, r))
-			lctx.VariableWithValue("v", TensorOf(rowMajor(v, r), dt, n, r))
+			f.CreateVariables(lctx, dt, info.Spec.NoBias)
 			if !info.Spec.NoBias {
 				info.Params += n
-				lctx.VariableWithValue("b", TensorOf(make([]float64, n), dt, 1, n))
 			}
 		}
 		net.Layers = append(net.Layers, info)
@@ -470,7 +464,7 @@ func (n *Network) Forward(ctx *context.Context, x []Jet) Jet {
 		vg := func(name string) *Node { return variable(ctx, l.Index, name).ValueGraph(g) }
 		var b *Node
 		if l.Index == 0 || !l.Spec.NoBias {
-			b = vg("b")
+			b = vg(VarB)
 		}
 		switch {
 		case l.Index == 0 && n.Fourier.Features > 0:
@@ -484,24 +478,24 @@ func (n *Network) Forward(ctx *context.Context, x []Jet) Jet {
 			h = linear(c, func(z *Node) *Node { return Dot(z, wc) }, nil).
 				Add(linear(s, func(z *Node) *Node { return Dot(z, ws) }, b))
 			if others := slices.Delete(slices.Clone(x), n.Periodic.Coord, n.Periodic.Coord+1); len(others) > 0 {
-				h = h.Add(n.rowCombination(others, vg("w")))
+				h = h.Add(n.rowCombination(others, vg(VarW)))
 			}
 		case l.Index == 0:
 			// z = Σᵢ xᵢ·W[i,:] + b; rows are taken with a one-hot Dot so that no Slice
 			// (whose gradient needs Pad) sits on a differentiated path.
-			h = n.rowCombination(x, vg("w"))
+			h = n.rowCombination(x, vg(VarW))
 			h.V = Add(h.V, b)
 		case l.IsSVD():
-			u, s, vt := vg("u"), vg("s"), Transpose(vg("v"), 0, 1)
+			u, s, v := vg(VarU), vg(VarS), vg(VarV)
 			if l.Formed && !n.factoredCheaper(l, h) {
 				// W = (U·diag(s))·Vᵀ once, shared by every stream of the jet.
-				w := Dot(Mul(u, s), vt)
+				w := SVDWeight(u, s, v)
 				h = linear(h, func(z *Node) *Node { return Dot(z, w) }, b)
 			} else {
-				h = linear(h, func(z *Node) *Node { return Dot(Mul(Dot(z, u), s), vt) }, b)
+				h = linear(h, func(z *Node) *Node { return SVDFactored(z, u, s, v) }, b)
 			}
 		default:
-			w := vg("w")
+			w := vg(VarW)
 			h = linear(h, func(z *Node) *Node { return Dot(z, w) }, b)
 		}
 		if l.Index < len(n.Widths) {
@@ -527,9 +521,7 @@ func (n *Network) factoredCheaper(l LayerInfo, h Jet) bool {
 			streams++
 		}
 	}
-	rows *= streams
-	m, k, r := l.In, l.Out, l.Rank
-	return rows*r*(m+k+1) < m*k*r+rows*m*k
+	return factoredRowsCheaper(rows*streams, l.In, l.Out, l.Rank)
 }
 
 // rowCombination returns the jet of Σᵢ xᵢ·M[i,:] for the coordinate jets x (each [N,1])

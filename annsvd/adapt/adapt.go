@@ -32,8 +32,8 @@ func layerScope(ctx *context.Context, layer int) string {
 }
 
 func readFactors(ctx *context.Context, layer int) factors {
-	return factors{u: annsvd.VarMatrix(ctx, layer, "u"), v: annsvd.VarMatrix(ctx, layer, "v"),
-		s: annsvd.VarMatrix(ctx, layer, "s").RawMatrix().Data}
+	return factors{u: annsvd.VarMatrix(ctx, layer, annsvd.VarU), v: annsvd.VarMatrix(ctx, layer, annsvd.VarV),
+		s: annsvd.VarMatrix(ctx, layer, annsvd.VarS).RawMatrix().Data}
 }
 
 func tensorOf(m *mat.Dense, dt dtypes.DType) *tensors.Tensor {
