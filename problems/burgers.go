@@ -47,19 +47,12 @@ var BurgersDefaults = withQNIters(BurgersSSBroyden, 4000)
 // u = −sin πx + t·(1−x²)·N (Options.Hard, so only the PDE loss is trained), 4×40 tanh,
 // float64, 3000 Adam steps (lr 10⁻³) then 15 000 L-BFGS iterations in rounds of 1000
 // with residual-based adaptive resampling (RAD, k = 1, c = 1, 10× candidate pool) of the
-// 2780 PDE points between rounds. Measured (seed 1, 2 cores shared with a second run;
-// the error after every round is in result.json): rel. L2 4.4·10⁻⁴ (L∞ 3.0·10⁻³,
-// ≈ 94 min); the rounds before were 5.4·10⁻⁴ and 5.1·10⁻⁴. The SVD variant (compact
-// k = 20 on map 1→2) is below 5·10⁻⁴ from round 11 on: 3.7·10⁻⁴ after 14 000
-// iterations. The 5×20 network of the same recipe levels off near 6·10⁻⁴ (5.5·10⁻⁴
-// after 24 000 iterations; its error moves ±20 % within a round while the loss falls):
-// width is the lever, not more points or iterations. Soft initial/boundary losses
-// instead: 1.65·10⁻³ (5×20, 8 000 iterations).
+// 2780 PDE points between rounds. Its measured errors (per round, and of the SVD and
+// deeper variants) are in the README.
 var BurgersAccurate = Defaults{
 	Widths: []int{40, 40, 40, 40}, Activation: annsvd.ActTanh, AdamSteps: 3000, LBFGSIters: 15000, LR: 1e-3,
 	Float64: true, Hard: true, RAD: solve.RADConfig{LBFGSEvery: 1000},
-	Note: "hard constraint; measured (seed 1): rel L2 4.4e-4 (L∞ 3.0e-3), ≈94 min on 2 shared cores; " +
-		"SVD variant -mode compact -rank 20: 3.7e-4 after 14 000 L-BFGS iterations",
+	Note: "hard constraint, 4×40 float64, Adam 3000 then L-BFGS 15 000 in RAD rounds of 1000 (measured: README)",
 }
 
 // BurgersSSBroyden is the "ssbroyden" preset (see ssBroyden): 3×20 tanh with the

@@ -11,8 +11,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/annsvd/annsvd/annsvd"
-	"github.com/annsvd/annsvd/bench"
 	"github.com/annsvd/annsvd/annsvd/engine"
+	"github.com/annsvd/annsvd/bench"
 	"github.com/annsvd/annsvd/internal/atomicio"
 )
 

@@ -39,7 +39,7 @@ type figSizes struct {
 var figFull = figSizes{poissonAdam: 100, poissonPoints: 0, spectraEvery: 10,
 	studyAdam: 100, studyPoints: 4000, studySeeds: 3, studyRanks: []int{1, 2, 3, 5, 10, 20, 50}, studyTaus: []float64{0.25, 0.5, 1}}
 
-// Quick sizes, for CI (about 2 minutes on a loaded 2-core machine).
+// Quick sizes, for CI.
 var figQuick = figSizes{poissonAdam: 20, poissonPoints: 1500, spectraEvery: 5,
 	studyAdam: 10, studyPoints: 600, studySeeds: 2, studyRanks: []int{2, 8, 20}, studyTaus: []float64{0.5},
 	spaceTimeAdam: 300, spaceTimeQN: 50, spaceTimePoints: 1000, qnAdam: 200, qnIters: 150, qnRound: 50, qnPoints: 1000}
