@@ -3,6 +3,7 @@ package annsvd
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -47,6 +48,47 @@ func ParseMode(s string) (Mode, error) {
 		return Truncated, nil
 	}
 	return Dense, fmt.Errorf("annsvd: unknown mode %q (allowed: %s)", s, ModeNames)
+}
+
+// ParseLayerSpec parses a layer spec written "mode[:arg]": dense, thin, compact:K (the
+// top K triplets), truncated:T (σᵢ ≥ T) or truncated:Tr (σᵢ ≥ T·σ₁); the mode names of
+// ParseMode are accepted. The spec is validated.
+func ParseLayerSpec(s string) (LayerSpec, error) {
+	parts := strings.Split(strings.TrimSpace(s), ":")
+	mode, err := ParseMode(parts[0])
+	if err != nil {
+		return LayerSpec{}, err
+	}
+	ls := LayerSpec{Mode: mode}
+	if len(parts) > 2 {
+		return ls, fmt.Errorf("annsvd: too many fields in %q (want mode[:arg])", s)
+	}
+	arg, hasArg := "", len(parts) > 1
+	if hasArg {
+		arg = parts[1]
+	}
+	switch {
+	case mode == Compact:
+		if !hasArg {
+			return ls, fmt.Errorf("annsvd: %s needs a rank, e.g. compact:3", parts[0])
+		}
+		if ls.Rank, err = strconv.Atoi(arg); err != nil {
+			return ls, fmt.Errorf("annsvd: rank %q is not an integer", arg)
+		}
+	case mode == Truncated:
+		if !hasArg {
+			return ls, fmt.Errorf("annsvd: %s needs a threshold, e.g. truncated:0.5 (or truncated:0.1r, relative to σ₁)", parts[0])
+		}
+		if strings.HasSuffix(arg, "r") {
+			ls.Relative, arg = true, strings.TrimSuffix(arg, "r")
+		}
+		if ls.Threshold, err = strconv.ParseFloat(arg, 64); err != nil {
+			return ls, fmt.Errorf("annsvd: threshold %q is not a number", arg)
+		}
+	case hasArg:
+		return ls, fmt.Errorf("annsvd: mode %s takes no argument", parts[0])
+	}
+	return ls, ls.Validate()
 }
 
 // LayerSpec says how one hidden-to-hidden layer is parameterised.

@@ -155,13 +155,13 @@ func TestCopyNetwork(t *testing.T) {
 	b, err := dst.Predict(x)
 	require.NoError(t, err)
 	require.NotEqual(t, a, b)
-	require.NoError(t, adapt.CopyNetwork(dst, src))
+	require.NoError(t, solve.CopyNetwork(dst, src))
 	b, err = dst.Predict(x)
 	require.NoError(t, err)
 	require.Equal(t, a, b)
 	other, err := solve.NewRun(engine.MustDefault(), poisson1D(), annsvd.Config{Widths: []int{16, 8}, SVD: annsvd.DefaultSVD(spec)}, solve.Config{})
 	require.NoError(t, err)
-	require.ErrorContains(t, adapt.CopyNetwork(other, src), "shape")
+	require.ErrorContains(t, solve.CopyNetwork(other, src), "shape")
 }
 
 // poison sets every singular value of layer 1 to NaN once, at the given step.

@@ -3,10 +3,8 @@ package adapt
 import (
 	"fmt"
 
-	"github.com/annsvd/annsvd/annsvd"
 	"github.com/annsvd/annsvd/annsvd/solve"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
@@ -199,56 +197,4 @@ func FreezeBases(r *solve.Run) error {
 	}
 	r.Invalidate()
 	return nil
-}
-
-// CopyNetwork copies the values of every network variable (scope NetScope) of src into
-// the same variables of dst, which must have the same architecture and dtype (e.g. to
-// start a run on a new problem parameter from a trained one).
-func CopyNetwork(dst, src *solve.Run) error {
-	prefix := src.Ctx.In(annsvd.NetScope).Scope()
-	n := 0
-	for v := range src.Ctx.IterVariables() {
-		if v.Scope() != prefix && !hasPrefix(v.Scope(), prefix+context.ScopeSeparator) {
-			continue
-		}
-		d := dst.Ctx.InspectVariable(v.Scope(), v.Name())
-		if d == nil {
-			return fmt.Errorf("adapt: variable %s missing in the destination run", v.ScopeAndName())
-		}
-		if !d.Shape().Equal(v.Shape()) {
-			return fmt.Errorf("adapt: variable %s has shape %s in the source and %s in the destination", v.ScopeAndName(), v.Shape(), d.Shape())
-		}
-		var t *tensors.Tensor
-		switch f := flatOf(v.MustValue()).(type) {
-		case []float64:
-			t = tensors.FromFlatDataAndDimensions(f, v.Shape().Dimensions...)
-		case []float32:
-			t = tensors.FromFlatDataAndDimensions(f, v.Shape().Dimensions...)
-		default:
-			return fmt.Errorf("adapt: variable %s is not float32/float64", v.ScopeAndName())
-		}
-		if err := d.SetValue(t); err != nil {
-			return fmt.Errorf("adapt: copying %s: %w", v.ScopeAndName(), err)
-		}
-		n++
-	}
-	if n == 0 {
-		return fmt.Errorf("adapt: the source run has no network variables")
-	}
-	return nil
-}
-
-func hasPrefix(s, p string) bool { return len(s) >= len(p) && s[:len(p)] == p }
-
-func flatOf(t *tensors.Tensor) any {
-	var out any
-	t.MustConstFlatData(func(flat any) {
-		switch f := flat.(type) {
-		case []float64:
-			out = append([]float64(nil), f...)
-		case []float32:
-			out = append([]float32(nil), f...)
-		}
-	})
-	return out
 }

@@ -291,7 +291,7 @@ func (r *Run) lbfgsAttempt(iters int, rec *lbfgsRecorder) (LBFGSReport, error) {
 	var lastG []float64
 	var evalErr error
 	eval := func(x []float64) (float64, []float64) {
-		if lastX != nil && equal(lastX, x) {
+		if lastX != nil && slices.Equal(lastX, x) {
 			return lastF, lastG
 		}
 		if err := r.SetFlatParams(x); err != nil {
@@ -420,20 +420,53 @@ func (s *Run) refreshFrom(r *Run) error {
 // variables (e.g. an inverse problem's unknown coefficient) and the RBA multipliers of
 // src into dst (same scopes, names and shapes), converting to dst's dtype.
 func copyNetVars(dst, src *Run) error {
+	_, err := copyVars(dst, src, func(v *context.Variable) bool {
+		return isNetVar(v) || v.Trainable || v.Scope() == "/"+RBAScope
+	})
+	return err
+}
+
+// CopyNetwork copies the values of every network variable (scope annsvd.NetScope) of src
+// into the same variables of dst, which must have the same architecture (same scopes,
+// names and shapes); values are converted to dst's dtype. It starts a run from a
+// trained one, e.g. on a new problem parameter.
+func CopyNetwork(dst, src *Run) error {
+	n, err := copyVars(dst, src, isNetVar)
+	if err == nil && n == 0 {
+		err = fmt.Errorf("solve: the source run has no network variables")
+	}
+	return err
+}
+
+// isNetVar reports whether v belongs to the network (scope annsvd.NetScope).
+func isNetVar(v *context.Variable) bool {
+	net := "/" + annsvd.NetScope
+	return v.Scope() == net || strings.HasPrefix(v.Scope(), net+context.ScopeSeparator)
+}
+
+// copyVars copies the variables of src that keep selects, and that have a value, into
+// their counterparts in dst (converted to dst's dtype), and returns how many it copied.
+func copyVars(dst, src *Run, keep func(*context.Variable) bool) (int, error) {
+	n := 0
 	for v := range src.Ctx.IterVariables() {
-		if !(strings.HasPrefix(v.Scope(), "/"+annsvd.NetScope) || v.Trainable || v.Scope() == "/"+RBAScope) || !v.HasValue() {
+		if !keep(v) || !v.HasValue() {
 			continue
 		}
 		d := dst.Ctx.InspectVariable(v.Scope(), v.Name())
 		if d == nil || !slices.Equal(d.Shape().Dimensions, v.Shape().Dimensions) {
-			return fmt.Errorf("solve: variable %s has no counterpart of shape %v", v.ScopeAndName(), v.Shape().Dimensions)
+			got := "none"
+			if d != nil {
+				got = fmt.Sprint(d.Shape().Dimensions)
+			}
+			return n, fmt.Errorf("solve: variable %s of shape %v has no counterpart of that shape in the destination run (%s)", v.ScopeAndName(), v.Shape().Dimensions, got)
 		}
 		t := annsvd.TensorOf(annsvd.TensorFloat64s(v.MustValue()), dst.Config.DType, v.Shape().Dimensions...)
 		if err := d.SetValue(t); err != nil {
-			return fmt.Errorf("solve: setting %s: %w", v.ScopeAndName(), err)
+			return n, fmt.Errorf("solve: setting %s: %w", v.ScopeAndName(), err)
 		}
+		n++
 	}
-	return nil
+	return n, nil
 }
 
 // gradThreshold is the ‖g‖∞ that ends a quasi-Newton attempt: 1e-10 for L-BFGS, 1e-14
@@ -457,16 +490,4 @@ func describeStatus(s optimize.Status, iters int, gradTol float64) string {
 		return "line search failed to make progress (loss at the model's precision limit)"
 	}
 	return s.String()
-}
-
-func equal(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

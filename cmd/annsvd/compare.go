@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/annsvd/annsvd/annsvd"
@@ -14,35 +13,9 @@ import (
 func parseModeList(s string) ([]annsvd.LayerSpec, error) {
 	var specs []annsvd.LayerSpec
 	for _, item := range strings.Split(s, ",") {
-		name, arg, hasArg := strings.Cut(strings.TrimSpace(item), ":")
-		mode, err := annsvd.ParseMode(name)
+		spec, err := annsvd.ParseLayerSpec(item)
 		if err != nil {
-			return nil, err
-		}
-		spec := annsvd.LayerSpec{Mode: mode}
-		switch {
-		case mode == annsvd.Compact:
-			if !hasArg {
-				return nil, fmt.Errorf("-modes %q: %s needs a rank, e.g. compact:3", s, name)
-			}
-			if spec.Rank, err = strconv.Atoi(arg); err != nil {
-				return nil, fmt.Errorf("-modes %q: rank %q is not an integer", s, arg)
-			}
-		case mode == annsvd.Truncated:
-			if !hasArg {
-				return nil, fmt.Errorf("-modes %q: %s needs a threshold, e.g. truncated:0.5", s, name)
-			}
-			if strings.HasSuffix(arg, "r") {
-				spec.Relative, arg = true, strings.TrimSuffix(arg, "r")
-			}
-			if spec.Threshold, err = strconv.ParseFloat(arg, 64); err != nil {
-				return nil, fmt.Errorf("-modes %q: threshold %q is not a number", s, arg)
-			}
-		case hasArg:
-			return nil, fmt.Errorf("-modes %q: mode %s takes no argument", s, name)
-		}
-		if err := spec.Validate(); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("-modes %q: %w", s, err)
 		}
 		specs = append(specs, spec)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -37,14 +38,15 @@ func parseSVDLayers(s string, spec annsvd.LayerSpec, widths []int) (map[int]anns
 		if err != nil {
 			return nil, nil, bad("%q is not an integer layer index", parts[0])
 		}
-		if _, dup := svd[l]; dup || containsInt(layers, l) {
+		if _, dup := svd[l]; dup || slices.Contains(layers, l) {
 			return nil, nil, bad("layer %d given twice", l)
 		}
 		ls := spec
 		if len(parts) > 1 {
-			if ls, err = parseLayerSpec(parts[1:], spec.NoBias); err != nil {
+			if ls, err = annsvd.ParseLayerSpec(strings.Join(parts[1:], ":")); err != nil {
 				return nil, nil, bad("layer %d: %v", l, err)
 			}
+			ls.NoBias = spec.NoBias
 		}
 		if ls.Mode == annsvd.Dense {
 			layers = append(layers, l)
@@ -60,53 +62,4 @@ func parseSVDLayers(s string, spec annsvd.LayerSpec, widths []int) (map[int]anns
 		layers = append(layers, l)
 	}
 	return svd, layers, nil
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
-// parseLayerSpec parses "mode[:arg]" of a per-layer spec.
-func parseLayerSpec(parts []string, noBias bool) (annsvd.LayerSpec, error) {
-	mode, err := annsvd.ParseMode(parts[0])
-	if err != nil {
-		return annsvd.LayerSpec{}, err
-	}
-	ls := annsvd.LayerSpec{Mode: mode, NoBias: noBias}
-	arg, hasArg := "", len(parts) > 1
-	if hasArg {
-		arg = parts[1]
-	}
-	if len(parts) > 2 {
-		return ls, fmt.Errorf("too many fields in %q", strings.Join(parts, ":"))
-	}
-	switch mode {
-	case annsvd.Compact:
-		if !hasArg {
-			return ls, fmt.Errorf("%s needs a rank, e.g. 1:compact:8", parts[0])
-		}
-		if ls.Rank, err = strconv.Atoi(arg); err != nil {
-			return ls, fmt.Errorf("rank %q is not an integer", arg)
-		}
-	case annsvd.Truncated:
-		if !hasArg {
-			return ls, fmt.Errorf("%s needs a threshold, e.g. 2:truncated:0.3", parts[0])
-		}
-		if strings.HasSuffix(arg, "r") {
-			ls.Relative, arg = true, strings.TrimSuffix(arg, "r")
-		}
-		if ls.Threshold, err = strconv.ParseFloat(arg, 64); err != nil {
-			return ls, fmt.Errorf("threshold %q is not a number", arg)
-		}
-	default:
-		if hasArg {
-			return ls, fmt.Errorf("mode %s takes no argument", parts[0])
-		}
-	}
-	return ls, ls.Validate()
 }

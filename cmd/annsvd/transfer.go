@@ -63,7 +63,7 @@ func Transfer(b backends.Backend, aSrc, aDst float64, grid int, net annsvd.Confi
 	if err != nil {
 		return nil, err
 	}
-	if err := adapt.CopyNetwork(r, runSrc); err != nil {
+	if err := solve.CopyNetwork(r, runSrc); err != nil {
 		return nil, err
 	}
 	if err := adapt.FreezeBases(r); err != nil {
