@@ -203,3 +203,63 @@ func Compare(pred, ref []float64) (Metrics, error) {
 	}
 	return m, nil
 }
+
+// SubsampleStrided returns a copy of p whose loss terms keep at most n points each: an
+// evenly strided selection (deterministic, independent of the seed), with data rows
+// following their points. Quick runs use it.
+func SubsampleStrided(p *Problem, n int) *Problem {
+	return subsample(p, func(uint64) func(int) []int {
+		return func(size int) []int {
+			idx := make([]int, n)
+			for k := range idx {
+				idx[k] = k * size / n
+			}
+			return idx
+		}
+	}, n)
+}
+
+// SubsampleRandom returns a copy of p whose loss terms keep at most n points each: a
+// random subset drawn from the terms' seed, with data rows following their points.
+// Studies use it, so that each seed sees other points.
+func SubsampleRandom(p *Problem, n int) *Problem {
+	return subsample(p, func(seed uint64) func(int) []int {
+		rng := rand.New(rand.NewPCG(seed, 0x5ab5)) // one stream for all terms, in order
+		return func(size int) []int { return rng.Perm(size)[:n] }
+	}, n)
+}
+
+// subsample keeps, of every term with more than n points (in term order), the points
+// that picker(seed) picks from its len(Points).
+func subsample(p *Problem, picker func(seed uint64) func(size int) []int, n int) *Problem {
+	q := *p
+	terms := p.Terms
+	q.Terms = func(seed uint64) ([]Term, error) {
+		ts, err := terms(seed)
+		if err != nil {
+			return nil, err
+		}
+		pick := picker(seed)
+		for i := range ts {
+			t := &ts[i]
+			if len(t.Points) <= n {
+				continue
+			}
+			idx := pick(len(t.Points))
+			pts := make([][]float64, len(idx))
+			var data [][]float64
+			if t.Data != nil {
+				data = make([][]float64, len(idx))
+			}
+			for j, k := range idx {
+				pts[j] = t.Points[k]
+				if data != nil {
+					data[j] = t.Data[k]
+				}
+			}
+			t.Points, t.Data = pts, data
+		}
+		return ts, nil
+	}
+	return &q
+}

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -240,7 +239,7 @@ func (c *Config) DefaultRunner(cell Cell) (Record, error) {
 	}
 	p := c.Problem
 	if c.Points > 0 {
-		p = Subsample(p, c.Points)
+		p = annsvd.SubsampleRandom(p, c.Points)
 	}
 	res, _, err := solve.Train(c.Backend, p, net, c.train(cell))
 	if err != nil {
@@ -255,40 +254,6 @@ func (c *Config) DefaultRunner(cell Cell) (Record, error) {
 		}
 	}
 	return rec, nil
-}
-
-// Subsample returns a copy of p whose terms keep at most n points each (a seeded
-// random subset; data rows follow their points).
-func Subsample(p *annsvd.Problem, n int) *annsvd.Problem {
-	q := *p
-	q.Terms = func(seed uint64) ([]annsvd.Term, error) {
-		terms, err := p.Terms(seed)
-		if err != nil {
-			return nil, err
-		}
-		rng := rand.New(rand.NewPCG(seed, 0x5ab5))
-		for i := range terms {
-			t := &terms[i]
-			if len(t.Points) <= n {
-				continue
-			}
-			idx := rng.Perm(len(t.Points))[:n]
-			pts := make([][]float64, n)
-			var data [][]float64
-			if t.Data != nil {
-				data = make([][]float64, n)
-			}
-			for j, k := range idx {
-				pts[j] = t.Points[k]
-				if data != nil {
-					data[j] = t.Data[k]
-				}
-			}
-			t.Points, t.Data = pts, data
-		}
-		return terms, nil
-	}
-	return &q
 }
 
 // JSONLName is the file of finished cells in the output directory.

@@ -9,7 +9,6 @@ import (
 	"github.com/annsvd/annsvd/annsvd"
 	"github.com/annsvd/annsvd/annsvd/adapt"
 	"github.com/annsvd/annsvd/annsvd/solve"
-	"github.com/annsvd/annsvd/annsvd/study"
 	"github.com/annsvd/annsvd/problems"
 )
 
@@ -53,7 +52,7 @@ func runAdapt(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *points > 0 {
-		p = study.Subsample(p, *points)
+		p = annsvd.SubsampleRandom(p, *points)
 	}
 	if *every < 1 || *steps < 1 || *seed < 0 {
 		return usageError{fmt.Errorf("-every, -adam must be ≥ 1 and -seed ≥ 0")}

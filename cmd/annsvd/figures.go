@@ -200,7 +200,7 @@ func figPoisson(b backends.Backend, sz figSizes, w *figWriter, progress io.Write
 			return err
 		}
 		if sz.poissonPoints > 0 {
-			p = pinnplot.Subsample(p, sz.poissonPoints)
+			p = annsvd.SubsampleStrided(p, sz.poissonPoints)
 		}
 		cfg.AdamSteps, cfg.LogEvery = sz.poissonAdam, 1
 		rec := solve.NewSpectraRecorder(sz.spectraEvery)
@@ -267,7 +267,7 @@ func figRankStudy(b backends.Backend, sz figSizes, w *figWriter, progress io.Wri
 	if err != nil {
 		return err
 	}
-	p = pinnplot.Subsample(p, sz.studyPoints)
+	p = annsvd.SubsampleStrided(p, sz.studyPoints)
 	cfg.AdamSteps = sz.studyAdam
 	specs := []annsvd.LayerSpec{{Mode: annsvd.Dense}}
 	for _, k := range sz.studyRanks {
@@ -324,7 +324,7 @@ func figSpaceTimeOne(b backends.Backend, name string, sz figSizes, w *figWriter,
 	}
 	if sz.spaceTimeAdam > 0 {
 		cfg.AdamSteps, cfg.LBFGSIters = sz.spaceTimeAdam, sz.spaceTimeQN
-		p = pinnplot.Subsample(p, sz.spaceTimePoints)
+		p = annsvd.SubsampleStrided(p, sz.spaceTimePoints)
 	}
 	res, run, err := figTrain(b, p, net, cfg, progress, name)
 	if err != nil {

@@ -49,7 +49,7 @@ func TestTrainLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p = pinnplot.Subsample(p, 50)
+	p = annsvd.SubsampleStrided(p, 50)
 	cfg.AdamSteps, cfg.LBFGSIters, cfg.Workers = 3, 0, 1
 	res, run := TrainLive("test", p, net, cfg)
 	if res.Step != 3 || run == nil || res.Problem != "poisson-paper" {

@@ -302,37 +302,6 @@ func WithSVD(net annsvd.Config, spec annsvd.LayerSpec, noBias bool) annsvd.Confi
 	return net
 }
 
-// Subsample returns a copy of p whose loss terms keep at most n points each (an evenly
-// strided selection, so it is deterministic); used to make quick runs quick.
-func Subsample(p *annsvd.Problem, n int) *annsvd.Problem {
-	q := *p
-	terms := p.Terms
-	q.Terms = func(seed uint64) ([]annsvd.Term, error) {
-		ts, err := terms(seed)
-		if err != nil {
-			return nil, err
-		}
-		for i := range ts {
-			t := &ts[i]
-			if len(t.Points) <= n {
-				continue
-			}
-			pts := make([][]float64, 0, n)
-			var data [][]float64
-			for k := range n {
-				j := k * len(t.Points) / n
-				pts = append(pts, t.Points[j])
-				if t.Data != nil {
-					data = append(data, t.Data[j])
-				}
-			}
-			t.Points, t.Data = pts, data
-		}
-		return ts, nil
-	}
-	return &q
-}
-
 // LiveProgress returns a solve.Config.Progress callback that shows a viz.Progress bar
 // per training phase (inline HTML under GoNB, a line display on w elsewhere), and a
 // done function to call after training to finish the last bar.

@@ -26,7 +26,7 @@ func tiny(t *testing.T, name string, spec annsvd.LayerSpec) (*annsvd.Problem, an
 	require.NoError(t, err)
 	net.Widths = []int{8, 8}
 	cfg.AdamSteps, cfg.LBFGSIters, cfg.LogEvery = 4, 2, 1
-	return Subsample(p, 64), net, cfg
+	return annsvd.SubsampleStrided(p, 64), net, cfg
 }
 
 func TestFiguresFromTinyRun(t *testing.T) {
