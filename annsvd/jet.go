@@ -2,6 +2,7 @@ package annsvd
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph"
@@ -70,6 +71,86 @@ type Jet struct {
 	Lap *Node
 	// InLap[i] reports whether coordinate i belongs to S.
 	InLap []bool
+}
+
+// Describe lists the derivatives d declares, named after the coordinates (x0, x1, …
+// where names run short), e.g. "u_x, u_t, u_xx" or "u_x, u_y, Δu over x, y"; "none" when
+// it declares none.
+func (d Derivs) Describe(coords []string) string {
+	name := func(i int) string {
+		if i >= 0 && i < len(coords) {
+			return coords[i]
+		}
+		return fmt.Sprintf("x%d", i)
+	}
+	var out, lap []string
+	for _, i := range d.First {
+		out = append(out, "u_"+name(i))
+	}
+	for _, i := range d.Second {
+		out = append(out, "u_"+name(i)+name(i))
+	}
+	for _, i := range d.Laplacian {
+		lap = append(lap, name(i))
+	}
+	if len(lap) > 0 {
+		out = append(out, "Δu over "+strings.Join(lap, ", "))
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
+}
+
+// MissingDerivative is the panic value of a Jet accessor asked for a derivative the jet
+// does not carry: the term that reads it must declare it in its Derivs. Training names
+// the term and its declared derivatives (see solve).
+type MissingDerivative struct {
+	// Order is 1 (∂u/∂xᵢ), 2 (∂²u/∂xᵢ²) or 0 (the Laplacian); Coord is i.
+	Order, Coord int
+}
+
+func (m MissingDerivative) Error() string {
+	switch m.Order {
+	case 1:
+		return fmt.Sprintf("annsvd: ∂u/∂x%d is not in the jet: add coordinate %d to Derivs.First", m.Coord, m.Coord)
+	case 2:
+		return fmt.Sprintf("annsvd: ∂²u/∂x%d² is not in the jet: add coordinate %d to Derivs.Second", m.Coord, m.Coord)
+	}
+	return "annsvd: the Laplacian is not in the jet: list its coordinates in Derivs.Laplacian"
+}
+
+// Dx returns ∂u/∂xᵢ; it panics with MissingDerivative when the jet does not carry it.
+func (j Jet) Dx(i int) *Node {
+	if i < 0 || i >= len(j.D) || j.D[i] == nil {
+		panic(MissingDerivative{Order: 1, Coord: i})
+	}
+	return j.D[i]
+}
+
+// Dxx returns ∂²u/∂xᵢ² (zeros when tracked and identically zero); it panics with
+// MissingDerivative when the jet does not track it.
+func (j Jet) Dxx(i int) *Node {
+	if i < 0 || i >= len(j.Second) || !j.Second[i] {
+		panic(MissingDerivative{Order: 2, Coord: i})
+	}
+	if j.DD[i] == nil {
+		return ZerosLike(j.V)
+	}
+	return j.DD[i]
+}
+
+// Laplacian returns the partial Laplacian Σ_{i∈S} ∂²u/∂xᵢ² over Derivs.Laplacian's
+// coordinates S (zeros when identically zero); it panics with MissingDerivative when no
+// Laplacian is tracked.
+func (j Jet) Laplacian() *Node {
+	if !slices.Contains(j.InLap, true) {
+		panic(MissingDerivative{})
+	}
+	if j.Lap == nil {
+		return ZerosLike(j.V)
+	}
+	return j.Lap
 }
 
 func (j Jet) blank(v *Node) Jet {

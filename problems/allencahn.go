@@ -109,7 +109,7 @@ func AllenCahn(opts Options) (*annsvd.Problem, error) {
 					Sample: annsvd.BoxSampler([]float64{-1, 0}, []float64{1, 1}),
 					Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node {
 						u3 := Mul(Square(u.V), u.V)
-						return Add(Sub(u.D[1], MulScalar(u.DD[0], ref.AllenCahnD)), MulScalar(Sub(u3, u.V), 5))
+						return Add(Sub(u.Dx(1), MulScalar(u.Dxx(0), ref.AllenCahnD)), MulScalar(Sub(u3, u.V), 5))
 					}},
 				{Name: "per", Points: pairs, Coupled: true, Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node { return diff(u.V) }},
 			}

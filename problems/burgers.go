@@ -126,7 +126,7 @@ func Burgers(opts Options) (*annsvd.Problem, error) {
 				{Name: "pde", Points: all, Derivs: annsvd.Derivs{First: []int{0, 1}, Second: []int{0}},
 					Sample: annsvd.BoxSampler([]float64{-1, 0}, []float64{1, BurgersTMax}),
 					Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node {
-						return Sub(Add(u.D[1], Mul(u.V, u.D[0])), MulScalar(u.DD[0], nu))
+						return Sub(Add(u.Dx(1), Mul(u.V, u.Dx(0))), MulScalar(u.Dxx(0), nu))
 					}},
 				{Name: "bc", Points: bc, Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node { return u.V }},
 				{Name: "ic", Points: ic, Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node {

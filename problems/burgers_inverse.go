@@ -160,7 +160,7 @@ func BurgersInverseFrom(points [][]float64, u []float64, nuInit float64) (*annsv
 					Sample: annsvd.BoxSampler([]float64{-1, 0}, []float64{1, BurgersTMax}),
 					ResidualCtx: func(ctx *context.Context, x []*Node, u annsvd.Jet, _ []*Node) *Node {
 						nu := Exp(inverseTheta(ctx).ValueGraph(x[0].Graph()))
-						return Sub(Add(u.D[1], Mul(u.V, u.D[0])), Mul(u.DD[0], nu))
+						return Sub(Add(u.Dx(1), Mul(u.V, u.Dx(0))), Mul(u.Dxx(0), nu))
 					}},
 				{Name: "data", Points: points, Data: data,
 					Residual: func(_ []*Node, u annsvd.Jet, d []*Node) *Node { return Sub(u.V, d[0]) }},

@@ -60,7 +60,7 @@ func Heat() (*annsvd.Problem, error) {
 				{Name: "pde", Points: dom, Derivs: annsvd.Derivs{First: []int{0, 1}, Second: []int{0}},
 					Sample: annsvd.BoxSampler([]float64{0, 0}, []float64{1, 1}),
 					Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node {
-						return Sub(u.D[1], MulScalar(u.DD[0], HeatAlpha))
+						return Sub(u.Dx(1), MulScalar(u.Dxx(0), HeatAlpha))
 					}},
 				{Name: "bc", Points: bc, Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node { return u.V }},
 				{Name: "ic", Points: ic, Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node {

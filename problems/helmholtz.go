@@ -55,7 +55,7 @@ func Helmholtz() (*annsvd.Problem, error) {
 				Sample: annsvd.BoxSampler([]float64{-1, -1}, []float64{1, 1}),
 				Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node {
 					f := MulScalar(Mul(Sin(MulScalar(x[0], HelmholtzA1*math.Pi)), Sin(MulScalar(x[1], HelmholtzA2*math.Pi))), c)
-					return Sub(Neg(Add(u.Lap, MulScalar(u.V, HelmholtzK*HelmholtzK))), f)
+					return Sub(Neg(Add(u.Laplacian(), MulScalar(u.V, HelmholtzK*HelmholtzK))), f)
 				},
 			}}, nil
 		},

@@ -58,7 +58,7 @@ func PoissonPaper() (*annsvd.Problem, error) {
 					xm1, ym1 := AddScalar(x[0], -1), AddScalar(x[1], -1)
 					f := Sub(MulScalar(Mul(xm1, Cos(MulScalar(x[1], 5))), 10),
 						MulScalar(Mul(Mul(xm1, ym1), Sin(MulScalar(x[1], 5))), 25))
-					return Sub(u.Lap, f)
+					return Sub(u.Laplacian(), f)
 				},
 			}}, nil
 		},

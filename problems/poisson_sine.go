@@ -36,7 +36,7 @@ func PoissonSine(a float64, n int) (*annsvd.Problem, error) {
 			return []annsvd.Term{{Name: "pde", Points: pts, Derivs: annsvd.Derivs{First: []int{0, 1}, Laplacian: []int{0, 1}},
 				Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node {
 					f := MulScalar(Mul(Sin(MulScalar(x[0], a*math.Pi)), Sin(MulScalar(x[1], math.Pi))), c)
-					return Add(u.Lap, f)
+					return Add(u.Laplacian(), f)
 				}}}, nil
 		},
 		Transform: func(x []annsvd.Jet, nn annsvd.Jet) annsvd.Jet {

@@ -114,7 +114,7 @@ func PoissonND(opts Options) (*annsvd.Problem, error) {
 						for i := 1; i < len(x); i++ {
 							f = Add(f, Sin(MulScalar(x[i], math.Pi/2)))
 						}
-						return Add(u.Lap, MulScalar(f, math.Pi*math.Pi/4)) // Δu + f = −(−Δu − f)
+						return Add(u.Laplacian(), MulScalar(f, math.Pi*math.Pi/4)) // Δu + f = −(−Δu − f)
 					}},
 				{Name: "bc", Points: bc, Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node {
 					g := Sin(MulScalar(x[0], math.Pi/2))

@@ -405,8 +405,37 @@ func (r *Run) solution(ctx *context.Context, x []*Node, d annsvd.Derivs) annsvd.
 	return r.Problem.Solution(xj, r.Net.Forward(ctx, xj))
 }
 
-// residual builds term t's residual at coordinates x (each [N,1]) with data columns.
+// residual builds term t's residual at coordinates x (each [N,1]) with data columns. A
+// panic while building it is re-raised naming the term and the derivatives it declares;
+// reading an undeclared one through the Jet accessors (annsvd.MissingDerivative) says
+// which.
 func (r *Run) residual(ctx *context.Context, t annsvd.Term, x, data []*Node) *Node {
+	defer func() {
+		e := recover()
+		if e == nil {
+			return
+		}
+		declared := t.Derivs.Describe(r.Problem.Coords)
+		var md annsvd.MissingDerivative
+		if err, ok := e.(error); ok && errors.As(err, &md) {
+			want := annsvd.Derivs{First: []int{md.Coord}}
+			switch md.Order {
+			case 2:
+				want = annsvd.Derivs{Second: []int{md.Coord}}
+			case 0:
+				want = annsvd.Derivs{Laplacian: []int{0}}
+			}
+			what := want.Describe(r.Problem.Coords)
+			if md.Order == 0 {
+				what = "the Laplacian"
+			}
+			panic(fmt.Errorf("solve: problem %s, term %q: the residual reads %s, which the term's Derivs do not declare (declared: %s)",
+				r.Problem.Name, t.Name, what, declared))
+		}
+		// An error value, so that GoMLX's Exec returns it as the step's error.
+		panic(fmt.Errorf("solve: problem %s, term %q: building the residual failed (declared derivatives: %s; reading an undeclared one from the jet gives a nil node): %v",
+			r.Problem.Name, t.Name, declared, e))
+	}()
 	u := r.solution(ctx, x, t.Derivs)
 	if t.ResidualCtx != nil {
 		return t.ResidualCtx(ctx, x, u, data)

@@ -153,3 +153,36 @@ func TestCompileTimeIsTheFirstStep(t *testing.T) {
 	require.NoError(t, r.AdamSteps(2))
 	require.Equal(t, first, r.CompileTime)
 }
+
+// TestUndeclaredDerivativeNamesTheTerm: a residual that reads a derivative its term does
+// not declare fails at graph build with the problem, the term, what it read and what the
+// term declares, through the Jet accessors or through the raw (nil) field.
+func TestUndeclaredDerivativeNamesTheTerm(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		res  func(u annsvd.Jet) *Node
+		want []string
+	}{
+		{"accessor second", func(u annsvd.Jet) *Node { return u.Dxx(0) },
+			[]string{`problem poisson1d, term "pde": the residual reads u_xx, which the term's Derivs do not declare (declared: u_x)`}},
+		{"accessor laplacian", func(u annsvd.Jet) *Node { return u.Laplacian() },
+			[]string{`term "pde": the residual reads the Laplacian`}},
+		{"raw field", func(u annsvd.Jet) *Node { return Add(u.DD[0], u.V) },
+			[]string{`term "pde": building the residual failed (declared derivatives: u_x;`}},
+	} {
+		p := poisson1D()
+		terms := p.Terms
+		p.Terms = func(seed uint64) ([]annsvd.Term, error) {
+			ts, err := terms(seed)
+			ts[0].Derivs = annsvd.Derivs{First: []int{0}}
+			ts[0].Residual = func(_ []*Node, u annsvd.Jet, _ []*Node) *Node { return tc.res(u) }
+			return ts, err
+		}
+		_, _, err := solve.Train(engine.MustDefault(), p, netCfg(annsvd.LayerSpec{}), solve.Config{AdamSteps: 1, Workers: 1})
+		require.Error(t, err, tc.name)
+		t.Log(err)
+		for _, w := range tc.want {
+			require.Contains(t, err.Error(), w, tc.name)
+		}
+	}
+}
