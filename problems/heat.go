@@ -29,6 +29,9 @@ func init() {
 		"3×20 float64, Adam 2000 then SSBroyden 5000 in RAD rounds of 500 (measured: README)"), nil)
 }
 
+// heatBox is the heat problem's space–time box.
+var heatBox = SpaceTime{X0: 0, X1: 1, T0: 0, T1: 1}
+
 // Heat builds the heat-equation problem u_t = α·u_xx with soft boundary and initial losses.
 func Heat() (*annsvd.Problem, error) {
 	return &annsvd.Problem{
@@ -36,29 +39,21 @@ func Heat() (*annsvd.Problem, error) {
 		Equation: registry["heat"].Equation,
 		Coords:   []string{"x", "t"},
 		Terms: func(seed uint64) ([]annsvd.Term, error) {
-			dom, err := ShiftedHammersley(seed, HeatDomainPoints, []float64{0, 0}, []float64{1, 1})
+			dom, err := heatBox.Interior(seed, HeatDomainPoints)
 			if err != nil {
 				return nil, err
 			}
-			tb, err := ShiftedHammersley(seed+1, HeatBoundaryPoints, []float64{0}, []float64{1})
+			bc, err := heatBox.Boundary(seed, HeatBoundaryPoints)
 			if err != nil {
 				return nil, err
 			}
-			bc := make([][]float64, len(tb))
-			for i, p := range tb {
-				bc[i] = []float64{float64(i % 2), p[0]}
-			}
-			xi, err := ShiftedHammersley(seed+2, HeatInitialPoints, []float64{0}, []float64{1})
+			ic, err := heatBox.Initial(seed, HeatInitialPoints)
 			if err != nil {
 				return nil, err
-			}
-			ic := make([][]float64, len(xi))
-			for i, p := range xi {
-				ic[i] = []float64{p[0], 0}
 			}
 			return []annsvd.Term{
 				{Name: "pde", Points: dom, Derivs: annsvd.Derivs{First: []int{0, 1}, Second: []int{0}},
-					Sample: annsvd.BoxSampler([]float64{0, 0}, []float64{1, 1}),
+					Sample: heatBox.Sampler(),
 					Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node {
 						return Sub(u.Dx(1), MulScalar(u.Dxx(0), HeatAlpha))
 					}},
@@ -70,7 +65,7 @@ func Heat() (*annsvd.Problem, error) {
 			}, nil
 		},
 		Reference: func() (*annsvd.EvalSet, error) {
-			return gridEval(101, 101, 0, 1, 0, 1, "x", "t", func(x, t float64) float64 { return ref.HeatExact(x, t, HeatAlpha) }), nil
+			return heatBox.Grid(101, 101, func(x, t float64) float64 { return ref.HeatExact(x, t, HeatAlpha) })
 		},
 	}, nil
 }
