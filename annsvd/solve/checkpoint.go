@@ -77,6 +77,13 @@ func (c *Checkpointer) AfterStep(r *Run, step int) error {
 }
 
 // Save writes a checkpoint of the run's current state now and returns its path.
+// SavesOnRounds reports whether the checkpointer saves periodically (Every > 0), and so
+// also at the start of the quasi-Newton phase and after each resampling (Saver).
+func (c *Checkpointer) SavesOnRounds() bool { return c.Every > 0 }
+
+// LastSaved is the path of the last checkpoint written ("" before the first).
+func (c *Checkpointer) LastSaved() string { return c.Last }
+
 func (c *Checkpointer) Save(r *Run) (string, error) {
 	keep := c.Keep
 	if keep <= 0 {
@@ -811,11 +818,8 @@ func (r *Run) restore(ck *loadedCheckpoint, checkTrain bool) error {
 			}
 		}
 	}
-	for _, h := range r.Config.Hooks {
-		if rad, ok := h.(*RAD); ok {
-			rad.Events = slices.Clone(ck.state.RAD)
-			break
-		}
+	if rec, ok := firstHook(r, func(EventRecorder) bool { return true }); ok {
+		rec.RestoreEvents(ck.state.RAD)
 	}
 	r.Step, r.adamDone, r.History = ck.state.Step, ck.state.AdamSteps, ck.state.History
 	r.lbfgsDone, r.roundDone = ck.state.LBFGSDone, ck.state.RoundDone

@@ -22,6 +22,43 @@ type Hook interface {
 	AfterStep(r *Run, step int) error
 }
 
+// RoundResampler is implemented by hooks that redraw collocation points between rounds
+// of the quasi-Newton phase (RAD with RADConfig.LBFGSEvery): the phase then runs in
+// rounds of RoundLength iterations with ResampleRound between them (see lbfgsRounds).
+// RoundLength 0 means no rounds. RoundNote, shown in the progress display, may be "".
+type RoundResampler interface {
+	RoundLength() int
+	ResampleRound(r *Run, step int) error
+	RoundNote() string
+}
+
+// EventRecorder is implemented by hooks that keep a log of events (RAD's resamplings):
+// the run's result reports them, and checkpoints save and restore them.
+type EventRecorder interface {
+	RecordedEvents() []RADEvent
+	RestoreEvents(ev []RADEvent)
+}
+
+// Saver is implemented by hooks that write checkpoints (Checkpointer): the quasi-Newton
+// phase saves through it when it starts and after each resampling when SavesOnRounds,
+// and an interrupted run names LastSaved.
+type Saver interface {
+	SavesOnRounds() bool
+	Save(r *Run) (string, error)
+	LastSaved() string
+}
+
+// firstHook returns the first of the run's hooks that implements T and passes ok.
+func firstHook[T any](r *Run, ok func(T) bool) (T, bool) {
+	for _, h := range r.Config.Hooks {
+		if x, is := h.(T); is && ok(x) {
+			return x, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
 // HookSetting is implemented by the hooks whose settings shape the training trajectory
 // (learning-rate schedules, RAD, adaptive weights): Setting describes them for the run's
 // configuration c. A checkpoint records the settings of the run's hooks, and a resume

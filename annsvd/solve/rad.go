@@ -163,6 +163,27 @@ func (h *RAD) Check(r *Run) error {
 }
 
 // Setting describes the resampling (HookSetting).
+// RoundLength is RADConfig.LBFGSEvery: the quasi-Newton phase runs in rounds of that
+// many iterations (see RoundResampler).
+func (h *RAD) RoundLength() int { return h.LBFGSEvery }
+
+// ResampleRound resamples between quasi-Newton rounds (Resample).
+func (h *RAD) ResampleRound(r *Run, step int) error { return h.Resample(r, step) }
+
+// RoundNote names the error measured at the last resampling, if any.
+func (h *RAD) RoundNote() string {
+	if k := len(h.Events); k > 0 && h.Events[k-1].Error != nil {
+		return fmt.Sprintf(", rel L2 %.2e at the last resampling", h.Events[k-1].Error.RelL2)
+	}
+	return ""
+}
+
+// RecordedEvents returns the resamplings so far (EventRecorder).
+func (h *RAD) RecordedEvents() []RADEvent { return h.Events }
+
+// RestoreEvents replaces the log of resamplings with ev (a checkpoint's).
+func (h *RAD) RestoreEvents(ev []RADEvent) { h.Events = slices.Clone(ev) }
+
 func (h *RAD) Setting(Config) string {
 	return fmt.Sprintf("RAD period %d pool %d k %g c %g terms %v keep %g rounds of %d", h.Period, h.Pool, h.K, h.C, h.Terms, h.Keep, h.LBFGSEvery)
 }
@@ -274,64 +295,54 @@ func radSelect(rng *rand.Rand, cand [][]float64, res []float64, m int, k, c floa
 // there); a run resumed inside a round (a checkpoint written mid-round by an older
 // version) first completes it. The reports of the rounds are merged.
 func (r *Run) lbfgsRounds(iters int) (LBFGSReport, error) {
-	var rad *RAD
-	var ck *Checkpointer
-	for _, h := range r.Config.Hooks {
-		if x, ok := h.(*RAD); ok && x.LBFGSEvery > 0 {
-			rad = x
-		}
-		if x, ok := h.(*Checkpointer); ok && x.Every > 0 {
-			ck = x
-		}
-	}
-	if ck != nil && r.lbfgsDone == 0 {
+	rad, rounds := firstHook(r, func(h RoundResampler) bool { return h.RoundLength() > 0 })
+	ck, saves := firstHook(r, Saver.SavesOnRounds)
+	if saves && r.lbfgsDone == 0 {
 		// The phase's starting point: a resume interrupted inside its first
 		// minimisation continues from here rather than from an earlier Adam step.
 		if _, err := ck.Save(r); err != nil {
 			return LBFGSReport{}, err
 		}
 	}
-	if rad == nil {
+	if !rounds {
 		return r.LBFGS(iters)
 	}
+	every := rad.RoundLength()
 	var total LBFGSReport
-	rounds := 0
-	first := rad.LBFGSEvery // iterations of the first round (a resumed one completes)
-	if r.roundDone > 0 && r.roundDone < rad.LBFGSEvery {
+	done := 0      // rounds run
+	first := every // iterations of the first round (a resumed one completes)
+	if r.roundDone > 0 && r.roundDone < every {
 		first -= r.roundDone
 	}
-	nRounds := 1 + (max(0, iters-first)+rad.LBFGSEvery-1)/rad.LBFGSEvery
+	nRounds := 1 + (max(0, iters-first)+every-1)/every
 	r.phase = phaseProgress{total: iters, rounds: nRounds}
 	defer func() { r.phase = phaseProgress{} }()
 	for left := iters; left > 0; {
-		if rounds > 0 || r.roundDone >= rad.LBFGSEvery {
-			if err := rad.Resample(r, r.Step); err != nil {
+		if done > 0 || r.roundDone >= every {
+			if err := rad.ResampleRound(r, r.Step); err != nil {
 				return total, err
 			}
 			// RBA multipliers take the round's updates with the residuals on the new
 			// points (λ is frozen inside a round: see RBAConfig).
-			if err := r.UpdateRBA(rad.LBFGSEvery); err != nil {
+			if err := r.UpdateRBA(every); err != nil {
 				return total, err
 			}
 			r.roundDone = 0
-			if ck != nil {
+			if saves {
 				if _, err := ck.Save(r); err != nil {
 					return total, err
 				}
 			}
 		}
-		n := min(left, rad.LBFGSEvery-r.roundDone)
-		r.phase.base, r.phase.round = iters-left, rounds+1
-		r.phase.note = fmt.Sprintf("round %d/%d", rounds+1, nRounds)
-		if k := len(rad.Events); k > 0 && rad.Events[k-1].Error != nil {
-			r.phase.note += fmt.Sprintf(", rel L2 %.2e at the last resampling", rad.Events[k-1].Error.RelL2)
-		}
+		n := min(left, every-r.roundDone)
+		r.phase.base, r.phase.round = iters-left, done+1
+		r.phase.note = fmt.Sprintf("round %d/%d", done+1, nRounds) + rad.RoundNote()
 		rep, err := r.LBFGS(n)
 		r.roundDone += rep.Iterations
-		if rounds == 0 {
+		if done == 0 {
 			total.LossBefore, total.DType, total.Method = rep.LossBefore, rep.DType, rep.Method
 		}
-		rounds++
+		done++
 		total.Iterations += rep.Iterations
 		total.FuncEvals += rep.FuncEvals
 		total.GradEvals += rep.GradEvals
@@ -350,12 +361,12 @@ func (r *Run) lbfgsRounds(iters int) (LBFGSReport, error) {
 			return total, err
 		}
 		left -= n
-		r.roundDone = rad.LBFGSEvery // a round that converged early ends too
+		r.roundDone = every // a round that converged early ends too
 		if rep.Iterations == 0 {
 			break // no progress possible (e.g. a zero gradient): do not spin
 		}
 	}
-	total.Notes = append(total.Notes, fmt.Sprintf("RAD: %d %s rounds of ≤ %d iterations, points redrawn between rounds", rounds, r.Config.QN.Label(), rad.LBFGSEvery))
+	total.Notes = append(total.Notes, fmt.Sprintf("RAD: %d %s rounds of ≤ %d iterations, points redrawn between rounds", done, r.Config.QN.Label(), every))
 	r.phase.base = 0 // the closing report counts over the whole phase
 	r.reportLBFGS(total.Iterations, iters, total.LossAfter, true)
 	return total, nil

@@ -686,10 +686,8 @@ func (r *Run) stopRequested() bool {
 
 // lastCheckpoint names the last checkpoint written by a Checkpointer hook, if any.
 func (r *Run) lastCheckpoint() string {
-	for _, h := range r.Config.Hooks {
-		if c, ok := h.(*Checkpointer); ok && c.Last != "" {
-			return " (last checkpoint " + c.Last + ")"
-		}
+	if c, ok := firstHook(r, func(c Saver) bool { return c.LastSaved() != "" }); ok {
+		return " (last checkpoint " + c.LastSaved() + ")"
 	}
 	return ""
 }

@@ -148,12 +148,12 @@ func (r *Run) Report() *Result {
 	return res
 }
 
-// radEvents gathers the events of the run's RAD hooks.
+// radEvents gathers the events of the run's EventRecorder hooks (RAD).
 func (r *Run) radEvents() []RADEvent {
 	var ev []RADEvent
 	for _, h := range r.Config.Hooks {
-		if rad, ok := h.(*RAD); ok {
-			ev = append(ev, rad.Events...)
+		if rec, ok := h.(EventRecorder); ok {
+			ev = append(ev, rec.RecordedEvents()...)
 		}
 	}
 	return ev
