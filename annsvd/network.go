@@ -492,7 +492,8 @@ func (n *Network) Forward(ctx *context.Context, x []Jet) Jet {
 				w := SVDWeight(u, s, v)
 				h = linear(h, func(z *Node) *Node { return Dot(z, w) }, b)
 			} else {
-				h = linear(h, func(z *Node) *Node { return SVDFactored(z, u, s, v) }, b)
+				vt := Transpose(v, 0, 1)
+				h = linear(h, func(z *Node) *Node { return SVDFactored(z, u, s, vt) }, b)
 			}
 		default:
 			w := vg(VarW)

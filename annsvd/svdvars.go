@@ -65,12 +65,13 @@ func (f SVDInit) CreateVariables(ctx *context.Context, dt dtypes.DType, noBias b
 func SVDWeight(u, s, v *Node) *Node { return Dot(Mul(u, s), Transpose(v, 0, 1)) }
 
 // SVDFactored returns z·U·diag(s)·Vᵀ for z [rows, m] through the factors, without
-// forming W: r(m+n+1) multiply-adds per row.
-func SVDFactored(z, u, s, v *Node) *Node {
+// forming W: r(m+n+1) multiply-adds per row. vt is Vᵀ [r, n], transposed once by the
+// caller so that several inputs (a jet's streams) share it.
+func SVDFactored(z, u, s, vt *Node) *Node {
 	if z.Rank() != 2 || u.Rank() != 2 || z.Shape().Dimensions[1] != u.Shape().Dimensions[0] {
 		panic(fmt.Sprintf("annsvd: SVD product: input %s does not match U %s", z.Shape(), u.Shape()))
 	}
-	return Dot(Mul(Dot(z, u), s), Transpose(v, 0, 1))
+	return Dot(Mul(Dot(z, u), s), vt)
 }
 
 // FormCheaper reports whether multiplying rows rows by an m×n rank-r layer costs fewer

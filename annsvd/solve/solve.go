@@ -418,16 +418,12 @@ func (r *Run) residual(ctx *context.Context, t annsvd.Term, x, data []*Node) *No
 		declared := t.Derivs.Describe(r.Problem.Coords)
 		var md annsvd.MissingDerivative
 		if err, ok := e.(error); ok && errors.As(err, &md) {
-			want := annsvd.Derivs{First: []int{md.Coord}}
+			what := "the Laplacian"
 			switch md.Order {
+			case 1:
+				what = annsvd.Derivs{First: []int{md.Coord}}.Describe(r.Problem.Coords)
 			case 2:
-				want = annsvd.Derivs{Second: []int{md.Coord}}
-			case 0:
-				want = annsvd.Derivs{Laplacian: []int{0}}
-			}
-			what := want.Describe(r.Problem.Coords)
-			if md.Order == 0 {
-				what = "the Laplacian"
+				what = annsvd.Derivs{Second: []int{md.Coord}}.Describe(r.Problem.Coords)
 			}
 			panic(fmt.Errorf("solve: problem %s, term %q: the residual reads %s, which the term's Derivs do not declare (declared: %s)",
 				r.Problem.Name, t.Name, what, declared))

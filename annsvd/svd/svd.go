@@ -119,7 +119,7 @@ func (c *Config) Done() *Node {
 	case c.product == annsvd.ProductFormed, c.product == annsvd.ProductAuto && annsvd.FormCheaper(rows, m, n, r):
 		y = Dot(z, annsvd.SVDWeight(un, sn, vn))
 	default:
-		y = annsvd.SVDFactored(z, un, sn, vn)
+		y = annsvd.SVDFactored(z, un, sn, Transpose(vn, 0, 1))
 	}
 	if b := ctx.GetVariableByScopeAndName(ctx.Scope(), annsvd.VarB); b != nil && !c.spec.NoBias {
 		y = Add(y, b.ValueGraph(g))
