@@ -1,13 +1,12 @@
 package problems
 
 import (
+	"cmp"
 	"math"
-	"math/rand/v2"
 
 	"github.com/annsvd/annsvd/annsvd"
 	"github.com/annsvd/annsvd/annsvd/solve"
 	"github.com/annsvd/annsvd/problems/ref"
-	"github.com/annsvd/annsvd/problems/sampling"
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 )
 
@@ -65,86 +64,41 @@ var BurgersSSBroyden = func() Defaults {
 	return d
 }()
 
-// BurgersPoints samples the DeepXDE-style point sets: nDomain interior points
-// (Hammersley over [−1,1]×[0,0.99]; DeepXDE's example has BurgersDomainPoints),
-// boundary (x = ±1 at random, t Hammersley) and initial (t = 0).
-func BurgersPoints(seed uint64, nDomain int) (domain, boundary, initial [][]float64, err error) {
-	h, err := sampling.Hammersley(nDomain, 2)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	for _, p := range h {
-		domain = append(domain, []float64{-1 + 2*p[0], BurgersTMax * p[1]})
-	}
-	rng := rand.New(rand.NewPCG(seed, 1))
-	hb, err := sampling.Hammersley1D(BurgersBoundaryPoints)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	perm := rng.Perm(len(hb))
-	for i := range hb {
-		x := -1.0
-		if rng.IntN(2) == 1 {
-			x = 1
-		}
-		boundary = append(boundary, []float64{x, BurgersTMax * hb[perm[i]]})
-	}
-	hi, err := sampling.Hammersley1D(BurgersInitialPoints)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	for _, v := range hi {
-		initial = append(initial, []float64{-1 + 2*v, 0})
-	}
-	return domain, boundary, initial, nil
-}
+// burgersBox is Burgers' space–time box.
+var burgersBox = SpaceTime{X0: -1, X1: 1, T0: 0, T1: BurgersTMax}
 
-// Burgers builds the Burgers 1-D problem with ν = 0.01/π. With opts.Hard the trial
+// Burgers builds the Burgers 1-D problem with ν = 0.01/π on DeepXDE's point sets
+// (SpaceTime.DeepXDEPoints; opts.Points interior points). With opts.Hard the trial
 // solution u = −sin πx + t·(1−x²)·N(x,t) satisfies the initial and boundary conditions
-// exactly and only the PDE term remains (its points are still the interior, boundary
-// and initial points of BurgersPoints).
+// exactly and only the PDE term remains (still on all the points).
 func Burgers(opts Options) (*annsvd.Problem, error) {
 	if err := fixedDim("burgers", opts); err != nil {
 		return nil, err
 	}
-	nu := ref.BurgersNu
-	nDomain := opts.Points
-	if nDomain == 0 {
-		nDomain = BurgersDomainPoints
-	}
-	p := &annsvd.Problem{
-		Name:     "burgers",
-		Equation: registry["burgers"].Equation,
-		Coords:   []string{"x", "t"},
-		Terms: func(seed uint64) ([]annsvd.Term, error) {
-			dom, bc, ic, err := BurgersPoints(seed, nDomain)
-			if err != nil {
-				return nil, err
-			}
-			all := append(append(append([][]float64{}, bc...), ic...), dom...)
-			terms := []annsvd.Term{
-				{Name: "pde", Points: all, Derivs: annsvd.Derivs{First: []int{0, 1}, Second: []int{0}},
-					Sample: annsvd.BoxSampler([]float64{-1, 0}, []float64{1, BurgersTMax}),
-					Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node {
-						return Sub(Add(u.Dx(1), Mul(u.V, u.Dx(0))), MulScalar(u.Dxx(0), nu))
-					}},
-				{Name: "bc", Points: bc, Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node { return u.V }},
-				{Name: "ic", Points: ic, Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node {
-					return Add(u.V, Sin(MulScalar(x[0], math.Pi)))
+	n := cmp.Or(opts.Points, BurgersDomainPoints)
+	p := &annsvd.Problem{Name: "burgers", Equation: registry["burgers"].Equation, Coords: []string{"x", "t"}, Reference: burgersReference}
+	p.Terms = func(seed uint64) ([]annsvd.Term, error) {
+		s, err := burgersBox.DeepXDEPoints(seed, n, BurgersBoundaryPoints, BurgersInitialPoints)
+		if err != nil {
+			return nil, err
+		}
+		terms := []annsvd.Term{
+			{Name: "pde", Points: s.All(), Derivs: annsvd.Derivs{First: []int{0, 1}, Second: []int{0}}, Sample: burgersBox.Sampler(),
+				Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node {
+					return Sub(Add(u.Dx(1), Mul(u.V, u.Dx(0))), MulScalar(u.Dxx(0), ref.BurgersNu))
 				}},
-			}
-			if opts.Hard {
-				terms = terms[:1]
-			}
-			return terms, nil
-		},
-		Reference: burgersReference,
+			{Name: "bc", Points: s.Boundary, Residual: func(_ []*Node, u annsvd.Jet, _ []*Node) *Node { return u.V }},
+			{Name: "ic", Points: s.Initial, Residual: func(x []*Node, u annsvd.Jet, _ []*Node) *Node { return Add(u.V, Sin(MulScalar(x[0], math.Pi))) }},
+		}
+		if opts.Hard {
+			terms = terms[:1]
+		}
+		return terms, nil
 	}
 	if opts.Hard {
 		p.Transform = func(x []annsvd.Jet, n annsvd.Jet) annsvd.Jet {
 			a := x[0].Scale(math.Pi).Sin().Scale(-1)
-			b := x[1].Mul(x[0].Mul(x[0]).Scale(-1).AddConst(1))
-			return a.Add(b.Mul(n))
+			return a.Add(x[1].Mul(x[0].Mul(x[0]).Scale(-1).AddConst(1)).Mul(n))
 		}
 	}
 	return p, nil

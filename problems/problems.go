@@ -9,14 +9,12 @@ package problems
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/annsvd/annsvd/annsvd"
 	"github.com/annsvd/annsvd/annsvd/solve"
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
 )
 
 // Defaults are a problem's default network and training budget.
@@ -204,74 +202,47 @@ func (d Defaults) Net() annsvd.Config {
 }
 
 // Train returns the training configuration of the defaults with the given seed: budget,
-// quasi-Newton method, learning rate, weights, precision, RBA, and hooks for the schedule (over the run's Adam
-// steps, so callers may change AdamSteps) and for RAD.
+// quasi-Newton method, learning rate, weights, precision, RBA, and hooks for the schedule
+// (over the run's Adam steps, so callers may change AdamSteps) and for RAD. It is
+// Resolve's configuration without overrides, for problems outside the catalogue.
 func (d Defaults) Train(seed uint64) (solve.Config, error) {
-	cfg := solve.Config{AdamSteps: d.AdamSteps, LBFGSIters: d.LBFGSIters, QN: d.QN, LR: d.LR,
-		Weights: maps.Clone(d.Weights), Seed: seed, RBA: d.RBA, DType: dtypes.Float32}
-	if d.Float64 {
-		cfg.DType = dtypes.Float64
-	}
-	lr := d.LR
-	if lr == 0 {
-		lr = 1e-3
-	}
-	h, err := solve.ParseSchedule(d.Schedule, lr, 0)
+	o := &Overrides{Seed: int64(seed)}
+	c, err := o.trainConfig(d)
 	if err != nil {
-		return cfg, err
+		return c, err
 	}
-	if h != nil {
-		cfg.Hooks = append(cfg.Hooks, h)
-	}
-	if d.RAD.Period > 0 || d.RAD.LBFGSEvery > 0 {
-		rad, err := solve.NewRAD(d.RAD)
-		if err != nil {
-			return cfg, err
-		}
-		cfg.Hooks = append(cfg.Hooks, rad)
-	}
-	return cfg, nil
+	return c, o.hooks(d, &c)
 }
 
 // Configure builds the problem of preset ("" or "default": the defaults) with the given
-// seed, as `annsvd train -problem NAME -preset PRESET` does: the problem with the
-// preset's hard constraint and point count, its network (the periodic embedding on the
-// problem's periodic coordinate) and its training configuration (budget, quasi-Newton
-// method, schedule, RAD, RBA, precision; the weights of terms the hard constraint
-// removed are dropped). The network is dense; set its SVD layers before training.
+// seed exactly as `annsvd train -problem NAME -preset PRESET` does (Resolve without
+// overrides): the problem with the preset's hard constraint and point count, its network
+// (the periodic embedding on the problem's periodic coordinate) and its training
+// configuration (budget, quasi-Newton method, schedule, RAD, RBA, precision; the weights
+// of terms the hard constraint removed are dropped). The network is dense; set its SVD
+// layers before training.
 func (e Entry) Configure(preset string, seed uint64) (*annsvd.Problem, annsvd.Config, solve.Config, error) {
-	d, err := e.Preset(preset)
-	if err != nil {
-		return nil, annsvd.Config{}, solve.Config{}, err
-	}
-	return e.ConfigureDefaults(d, seed)
+	o := NewOverrides(e.Name)
+	o.Preset, o.Seed = preset, int64(seed)
+	return o.configure()
 }
 
 // ConfigureDefaults is Configure with explicit defaults d (e.g. a preset with a smaller
 // budget).
 func (e Entry) ConfigureDefaults(d Defaults, seed uint64) (*annsvd.Problem, annsvd.Config, solve.Config, error) {
-	p, err := e.Build(Options{Widths: d.Widths, Hard: d.Hard, Points: d.Points})
+	o := NewOverrides(e.Name)
+	o.Defaults, o.Seed = &d, int64(seed)
+	return o.configure()
+}
+
+// configure resolves the overrides with a dense network.
+func (o *Overrides) configure() (*annsvd.Problem, annsvd.Config, solve.Config, error) {
+	j, err := Resolve(o, annsvd.LayerSpec{})
 	if err != nil {
 		return nil, annsvd.Config{}, solve.Config{}, err
 	}
-	net := d.Net()
-	if d.PeriodicModes > 0 {
-		coord := PeriodicCoord(p)
-		if coord < 0 {
-			return nil, net, solve.Config{}, fmt.Errorf("problems: %s: periodic embedding (M = %d) on a problem not periodic in any coordinate", e.Name, d.PeriodicModes)
-		}
-		net.Periodic = annsvd.Periodic{Coord: coord, Modes: d.PeriodicModes}
-	}
-	cfg, err := d.Train(seed)
-	if err != nil {
-		return nil, net, cfg, err
-	}
-	if d.Hard {
-		if cfg.Weights, err = WeightsOfTerms(p, seed, cfg.Weights); err != nil {
-			return nil, net, cfg, err
-		}
-	}
-	return p, net, cfg, nil
+	j.Net.SVD = nil
+	return j.Problem, j.Net, j.Train, nil
 }
 
 // WeightsOfTerms returns the weights of w whose terms p has (with the given seed): a

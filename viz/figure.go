@@ -170,6 +170,7 @@ func (f *Figure) Plot(row, col int) *plot.Plot {
 
 // Draw renders the figure onto c.
 func (f *Figure) Draw(c draw.Canvas) {
+	// Longer than 80 lines: one layout pass: every panel's size depends on the side elements and labels of all the others.
 	c.SetColor(color.White)
 	c.Fill(c.Rectangle.Path())
 	if f.Title != "" {

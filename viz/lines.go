@@ -345,6 +345,7 @@ const maxLegendEntries = 12
 // It returns an error if spectra is empty, a Sigma is empty, contains a
 // negative value, or no spectrum has a positive finite value.
 func Spectra(layer string, spectra []Spectrum, opts ...Option) (*Figure, error) {
+	// Longer than 80 lines: one plot: validation, the shared log axis and the per-spectrum series depend on one another.
 	o, err := collect(opts)
 	if err != nil {
 		return nil, err

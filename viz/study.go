@@ -110,6 +110,7 @@ func TimeVsRank(points []StudyPoint, denseMsPerStep float64, opts ...Option) (*F
 
 // studyFigure implements the three rank-study plots.
 func studyFigure(fn string, points []StudyPoint, dense float64, kind studyKind, opts []Option) (*Figure, error) {
+	// Longer than 80 lines: one plot whose scales, series, error bars and ranges each depend on the others; pieces would pass a dozen values between them.
 	o, err := collect(opts)
 	if err != nil {
 		return nil, err

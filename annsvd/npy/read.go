@@ -134,6 +134,7 @@ func expectEOF(r io.Reader, a *Array, noun string) error {
 // readArray reads one array from r and returns it with the number of bytes
 // consumed. Errors do not carry the "npy: " prefix or a path.
 func readArray(r io.Reader, src source) (*Array, int64, error) {
+	// Longer than 80 lines: one pass over a .npy header and its data in the format's order, each check next to the field it reads.
 	var pre [12]byte
 	n, err := io.ReadFull(r, pre[:8])
 	if err != nil {

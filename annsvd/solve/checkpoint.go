@@ -24,7 +24,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -301,6 +300,7 @@ func (r *Run) SaveModel(dir string) (string, error) {
 }
 
 func (r *Run) saveCheckpoint(dir string, keep int, withH bool) (string, error) {
+	// Longer than 80 lines: one atomic checkpoint write (stage, fill, fsync, rename, prune), kept in one place so its order can be read.
 	if dir == "" {
 		return "", errors.New("solve: checkpoint directory is empty")
 	}
@@ -539,7 +539,7 @@ func readCheckpoint(path string) (*loadedCheckpoint, error) {
 func findCheckpoint(dir string) ([]string, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return nil, fmt.Errorf("solve: checkpoint %s: %w", dir, unwrapPath(err))
+		return nil, fmt.Errorf("solve: checkpoint %s: %w", dir, atomicio.UnwrapPathErr(err))
 	}
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("solve: checkpoint %s is not a directory", dir)
@@ -556,14 +556,6 @@ func findCheckpoint(dir string) ([]string, error) {
 	}
 	slices.Reverse(paths)
 	return paths, nil
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // latest returns the newest checkpoint under dir that reads completely (its files,
@@ -583,9 +575,9 @@ func latest(dir string) (*loadedCheckpoint, error) {
 			ck.skipped = skipped
 			return ck, nil
 		}
-		skipped = append(skipped, fmt.Sprintf("skipped checkpoint %s: %v", p, unwrapPath(err)))
+		skipped = append(skipped, fmt.Sprintf("skipped checkpoint %s: %v", p, atomicio.UnwrapPathErr(err)))
 		if first == nil {
-			first = fmt.Errorf("solve: checkpoint %s is unreadable: %v", p, unwrapPath(err))
+			first = fmt.Errorf("solve: checkpoint %s is unreadable: %v", p, atomicio.UnwrapPathErr(err))
 		}
 	}
 	return nil, first
@@ -745,6 +737,7 @@ func (r *Run) Restore(dir string) error {
 // restore loads ck into the run (see Restore); checkTrain compares the training
 // settings too (LoadModel takes them from the checkpoint, hooks aside).
 func (r *Run) restore(ck *loadedCheckpoint, checkTrain bool) error {
+	// Longer than 80 lines: restores variables, history, points, hooks and quasi-Newton state in the one order the checks need.
 	var err error
 	if err := ck.checkSettings(r.settings()); err != nil {
 		return err

@@ -28,6 +28,15 @@ func TestSchedules(t *testing.T) {
 	require.NoError(t, r.AdamSteps(15))
 	require.InDelta(t, 1e-4, r.LR(), 1e-9) // held at the end
 
+	// Steps 0: over the run's Adam steps (20 here), whatever they are.
+	cos, err = solve.ParseSchedule("cosine:1e-4", 1e-2, 0)
+	require.NoError(t, err)
+	r, err = solve.NewRun(b, poisson1D(), netCfg(annsvd.LayerSpec{}), solve.Config{LR: 1e-2, AdamSteps: 20, Hooks: []solve.Hook{cos}})
+	require.NoError(t, err)
+	require.NoError(t, r.AdamSteps(10))
+	require.InDelta(t, 1e-4+0.5*(1e-2-1e-4), r.LR(), 1e-7) // half way through the run's 20
+	require.Contains(t, cos.(solve.HookSetting).Setting(r.Config), "over 20 Adam steps")
+
 	for _, bad := range []string{"exp:0:10", "exp:0.5:0", "exp:2:10", "cosine:1", "cosine:x", "linear", "exp:0.5"} {
 		_, err := solve.ParseSchedule(bad, 1e-3, 100)
 		require.Error(t, err, bad)

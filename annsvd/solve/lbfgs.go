@@ -198,6 +198,7 @@ func (r *Run) LBFGS(iters int) (LBFGSReport, error) { return r.LBFGSWith(iters, 
 // L-BFGS restarts (up to opts.Restarts times). The report gives the iterations and
 // evaluations of all attempts, the precision used and each attempt's reason.
 func (r *Run) LBFGSWith(iters int, opts LBFGSOptions) (LBFGSReport, error) {
+	// Longer than 80 lines: the L-BFGS driver: gonum's minimiser, restarts and the report share the attempt loop's state.
 	var rep LBFGSReport
 	if iters <= 0 {
 		return rep, nil

@@ -110,3 +110,16 @@ func CheckSameNetwork(model, ckpt string) error {
 	s.Terms = c.state.Settings.Terms // the terms may differ with the points, not the network
 	return c.checkSettings(s)
 }
+
+// LoadModelOrCheckpoint is LoadModel of model, or, when ckpt is not empty, of the
+// checkpoint ckpt (a checkpoint directory of the same run, its newest, or one ckpt-<step>),
+// after checking that it holds the same network as model.
+func LoadModelOrCheckpoint(b backends.Backend, p *annsvd.Problem, model, ckpt string) (*Run, error) {
+	if ckpt != "" {
+		if err := CheckSameNetwork(model, ckpt); err != nil {
+			return nil, err
+		}
+		model = ckpt
+	}
+	return LoadModel(b, p, model)
+}

@@ -117,7 +117,7 @@ func ParseSchedule(s string, lr float64, steps int) (Hook, error) {
 			}
 			lrMin = v
 		}
-		return Cosine(lr, lrMin, max(steps, 1))
+		return Cosine(lr, lrMin, steps)
 	}
 	return nil, fmt.Errorf("solve: unknown schedule %q (syntax: %s)", s, ScheduleSyntax)
 }

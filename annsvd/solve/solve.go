@@ -278,6 +278,7 @@ type Run struct {
 // NewRun samples the problem's terms, builds the network and prepares (lazily
 // compiled) graphs for Adam, L-BFGS and prediction.
 func NewRun(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Config) (*Run, error) {
+	// Longer than 80 lines: builds a run in the order its parts depend on (terms, network, workers, graphs), each failure named.
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -568,6 +569,7 @@ func (r *Run) inputsAny() []any {
 // When Config.Stop reports true after a step, AdamSteps returns an error wrapping
 // ErrInterrupted.
 func (r *Run) AdamSteps(n int) error {
+	// Longer than 80 lines: the Adam step loop: step, divergence rollback, hooks, history and stop share the loop's state.
 	if n <= 0 {
 		return nil
 	}
@@ -773,6 +775,16 @@ func (r *Run) Predict(points [][]float64) ([]float64, error) {
 		return nil, fmt.Errorf("solve: prediction: %w", err)
 	}
 	return annsvd.TensorFloat64s(outs[0]), nil
+}
+
+// PredictDerivs is Predict when d asks for no derivative (the graph a trained run's
+// prediction came from), PredictJet otherwise.
+func (r *Run) PredictDerivs(points [][]float64, d annsvd.Derivs) (u []float64, first, second [][]float64, err error) {
+	if len(d.First)+len(d.Second) == 0 {
+		u, err = r.Predict(points)
+		return u, nil, nil, err
+	}
+	return r.PredictJet(points, d)
 }
 
 // execOn runs e on the points' coordinate columns (in the run's dtype).

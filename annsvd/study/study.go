@@ -320,31 +320,36 @@ type Outcome struct {
 
 // Run validates the study, reads the finished cells from Out/study.jsonl, runs only
 // the missing ones (appending each as it finishes), then writes study.md and
-// study.csv and returns the summary.
+// study.csv and returns the summary. With Out empty the study runs in memory: every
+// cell runs and nothing is written (the notebooks' and annsvd figures' sweeps).
 func Run(c *Config) (*Outcome, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	if c.Out == "" {
-		return nil, errors.New("study: no output directory")
-	}
 	// Out is created with the first record, so a study whose first cell fails leaves
 	// no directory behind.
 	mkdir := func() error {
+		if c.Out == "" {
+			return nil
+		}
 		if err := os.MkdirAll(c.Out, 0o755); err != nil {
 			return fmt.Errorf("study: %w", err)
 		}
 		return nil
 	}
 	path := filepath.Join(c.Out, JSONLName)
-	old, valid, err := ReadRecords(path)
-	if err != nil {
-		return nil, err
-	}
-	if fi, err := os.Stat(path); err == nil && fi.Size() > valid {
-		// Drop a partial tail so that the next line starts on its own.
-		if err := os.Truncate(path, valid); err != nil {
-			return nil, fmt.Errorf("study: dropping the partial last line of %s: %w", path, err)
+	var old []Record
+	if c.Out != "" {
+		var valid int64
+		var err error
+		if old, valid, err = ReadRecords(path); err != nil {
+			return nil, err
+		}
+		if fi, err := os.Stat(path); err == nil && fi.Size() > valid {
+			// Drop a partial tail so that the next line starts on its own.
+			if err := os.Truncate(path, valid); err != nil {
+				return nil, fmt.Errorf("study: dropping the partial last line of %s: %w", path, err)
+			}
 		}
 	}
 	fp := c.Fingerprint()
@@ -373,8 +378,10 @@ func Run(c *Config) (*Outcome, error) {
 		if err := mkdir(); err != nil {
 			return out, err
 		}
-		if err := appendRecord(path, r); err != nil {
-			return out, err
+		if c.Out != "" {
+			if err := appendRecord(path, r); err != nil {
+				return out, err
+			}
 		}
 		out.Ran++
 		out.Records = append(out.Records, r)
@@ -384,6 +391,9 @@ func Run(c *Config) (*Outcome, error) {
 		}
 	}
 	out.Summary = Summarize(out.Records, c.Tol)
+	if c.Out == "" {
+		return out, nil
+	}
 	if err := mkdir(); err != nil {
 		return out, err
 	}

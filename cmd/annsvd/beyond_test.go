@@ -6,47 +6,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/annsvd/annsvd/annsvd"
 	"github.com/stretchr/testify/require"
 )
 
-func TestParseSVDLayers(t *testing.T) {
-	w := []int{20, 20, 20, 20} // hidden-to-hidden maps 1..3
-	thin := annsvd.LayerSpec{Mode: annsvd.Thin}
-	svd, layers, err := parseSVDLayers("1:compact:8,2:truncated:0.3,3:thin", annsvd.LayerSpec{}, w)
-	require.NoError(t, err)
-	require.Equal(t, []int{1, 2, 3}, layers)
-	require.Equal(t, annsvd.LayerSpec{Mode: annsvd.Compact, Rank: 8}, svd[1])
-	require.Equal(t, annsvd.LayerSpec{Mode: annsvd.Truncated, Threshold: 0.3}, svd[2])
-	require.Equal(t, thin, svd[3])
-	svd, _, err = parseSVDLayers("2:truncated:0.5r,3", thin, w) // mixed with a plain index (uses -mode)
-	require.NoError(t, err)
-	require.Equal(t, annsvd.LayerSpec{Mode: annsvd.Truncated, Threshold: 0.5, Relative: true}, svd[2])
-	require.Equal(t, thin, svd[3])
-	svd, _, err = parseSVDLayers("all", thin, w) // old forms
-	require.NoError(t, err)
-	require.Len(t, svd, 3)
-	svd, _, err = parseSVDLayers("1,3", thin, w)
-	require.NoError(t, err)
-	require.Len(t, svd, 2)
-	svd, _, err = parseSVDLayers("1,3", annsvd.LayerSpec{}, w) // -mode dense: nothing factorised
-	require.NoError(t, err)
-	require.Empty(t, svd)
-	for in, want := range map[string]string{
-		"4:compact:8":       "layer 4 out of range [1, 3]",
-		"0:thin":            "layer 0 out of range",
-		"1:compact":         "needs a rank",
-		"1:compact:x":       `rank "x"`,
-		"1:truncated:-1":    "τ=-1",
-		"1:bogus":           `unknown mode "bogus"`,
-		"1:thin,1:thin":     "layer 1 given twice",
-		"1:compact:8:9":     "too many fields",
-		"x:thin":            `"x" is not an integer`,
-		"1:truncated:0.3r2": `threshold "0.3r2"`,
-	} {
-		_, _, err := parseSVDLayers(in, annsvd.LayerSpec{}, w)
-		require.ErrorContains(t, err, want, in)
-	}
+// TestSVDLayersCLI: -svd-layers specs are checked against the layers and reach the table.
+func TestSVDLayersCLI(t *testing.T) {
 	// End to end: rank 99 is checked against the layer.
 	code, _, stderr := runCLI(tinyBurgers("-widths", "8,8,8", "-svd-layers", "1:compact:99")...)
 	require.Equal(t, 2, code)

@@ -32,7 +32,7 @@ func TestConfigureMatchesTrain(t *testing.T) {
 				if err := f.parse(args, nil); err != nil {
 					t.Fatal(err)
 				}
-				j, err := f.resolve(annsvd.LayerSpec{})
+				j, err := problems.Resolve(f.o, annsvd.LayerSpec{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -40,12 +40,12 @@ func TestConfigureMatchesTrain(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				want, got := j.net, net
+				want, got := j.Net, net
 				want.SVD, want.Product = nil, got.Product
 				if !reflect.DeepEqual(got, want) {
 					t.Errorf("network: Configure %+v, train %+v", got, want)
 				}
-				c, w := cfg, j.train
+				c, w := cfg, j.Train
 				for _, d := range []struct {
 					what      string
 					got, want any
@@ -63,7 +63,7 @@ func TestConfigureMatchesTrain(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				jt, err := j.problem.Terms(1)
+				jt, err := j.Problem.Terms(1)
 				if err != nil {
 					t.Fatal(err)
 				}

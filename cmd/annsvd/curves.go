@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/annsvd/annsvd/problems"
 	"github.com/annsvd/annsvd/viz"
 	"github.com/annsvd/annsvd/viz/pinnplot"
 )
@@ -50,7 +51,7 @@ func runCurves(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return usageError{err}
 		}
-		var o output
+		var o problems.RunRecord
 		if err := json.Unmarshal(raw, &o); err != nil || o.Result == nil {
 			return usageError{fmt.Errorf("%s: not a result.json of annsvd train (%v)", f, err)}
 		}

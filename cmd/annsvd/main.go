@@ -1,20 +1,8 @@
 // Command annsvd trains and studies physics-informed neural networks with SVD-factorised
-// hidden layers (W = U·diag(s)·Vᵀ) on the GoMLX engine.
-//
-//	annsvd train    -problem burgers -mode compact -rank 8 -adam 2000 -lbfgs 500 -out DIR
-//	annsvd compare  -problem poisson-paper           # dense vs thin, top-k and threshold
-//	annsvd problems                                  # the PDE catalogue
-//	annsvd figures  -out DIR [-quick]                # figures (SVG, PDF, PNG) + DIR/index.md
-//	annsvd study    -problem poisson-paper -out DIR [-quick]   # resumable rank study
-//	annsvd study transfer                            # frozen-U,V transfer across a source parameter
-//	annsvd adapt    -experiment rank|ortho           # adaptive rank, orthogonality control
-//	annsvd inverse  -obs 2000 -noise 0.01            # Burgers: learn ν from noisy data
-//	annsvd xla install [cpu|cuda]                    # PJRT plugin wheel into a project-local venv
-//	annsvd backends                                  # which engines run here
-//	annsvd curves   -out FIG a/result.json b/result.json   # error vs wall time of runs
-//
-// The backend comes from $GOMLX_BACKEND; unset, it is xla:cpu when `annsvd xla install`
-// has installed the CPU plugin and the pure-Go backend otherwise (see annsvd/engine). Run "annsvd COMMAND -h" for each command's flags.
+// hidden layers (W = U·diag(s)·Vᵀ) on the GoMLX engine: "annsvd help" lists the
+// commands, "annsvd COMMAND -h" their flags. The backend comes from $GOMLX_BACKEND;
+// unset, it is xla:cpu when `annsvd xla install` has installed the CPU plugin and the
+// pure-Go backend otherwise (see annsvd/engine).
 package main
 
 import (
@@ -73,19 +61,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, c := range commands {
 		if c.name == args[0] {
 			err := c.run(args[1:], stdout, stderr)
-			switch {
-			case err == nil:
-				return 0
-			case errors.Is(err, flag.ErrHelp):
+			if err == nil || errors.Is(err, flag.ErrHelp) {
 				return 0
 			}
 			fmt.Fprintf(stderr, "annsvd %s: %s\n", c.name, firstLine(err.Error()))
-			var ie interruptedError
-			if errors.As(err, &ie) {
+			if errors.As(err, new(interruptedError)) {
 				return 130
-			}
-			var ue usageError
-			if errors.As(err, &ue) {
+			} else if errors.As(err, new(usageError)) {
 				return 2
 			}
 			return 1
@@ -150,4 +132,11 @@ func parseFlags(fs *flag.FlagSet, args []string, usage string, stderr io.Writer)
 		return usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	return nil
+}
+
+// isSet reports whether the flag was given on the command line.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	return set
 }

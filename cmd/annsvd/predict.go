@@ -1,23 +1,16 @@
 package main
 
 import (
-	"encoding/csv"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/annsvd/annsvd/annsvd"
-	"github.com/annsvd/annsvd/annsvd/npy"
+	"github.com/annsvd/annsvd/annsvd/pointio"
 	"github.com/annsvd/annsvd/annsvd/solve"
-	"github.com/annsvd/annsvd/internal/atomicio"
 	"github.com/annsvd/annsvd/problems"
 )
 
@@ -44,215 +37,43 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	if !slices.Contains([]string{".npy", ".npz", ".csv"}, ext) {
 		return usageError{fmt.Errorf("-out %s: allowed extensions .npy, .npz, .csv", *out)}
 	}
-	p, err := problemOfRun(*runDir)
+	p, err := problems.OfRun(*runDir)
 	if err != nil {
 		return usageError{err}
 	}
-	d, names, err := parseDerivs(*derivs, p.Coords)
+	d, names, err := pointio.ParseDerivs(*derivs, p.Coords)
 	if err != nil {
 		return usageError{err}
 	}
 	if ext == ".npy" && len(names) > 0 {
 		return usageError{fmt.Errorf("-out %s holds one array (u): use .npz or .csv with -derivs", *out)}
 	}
-	points, err := readPoints(*ptsFile, len(p.Coords))
+	points, err := pointio.ReadPoints(*ptsFile, len(p.Coords))
 	if err != nil {
 		return usageError{err}
 	}
-	if err := checkDirFlag("out", filepath.Dir(*out)); err != nil {
+	if err := checkDir("out", filepath.Dir(*out)); err != nil {
 		return err
-	}
-	model := filepath.Join(*runDir, modelDir)
-	if *ckpt != "" {
-		if err := solve.CheckSameNetwork(model, *ckpt); err != nil {
-			return usageError{err}
-		}
-		model = *ckpt
 	}
 	b, err := openBackend(nil)
 	if err != nil {
 		return err
 	}
-	run, err := solve.LoadModel(b, p, model)
+	run, err := solve.LoadModelOrCheckpoint(b, p, filepath.Join(*runDir, modelDir), *ckpt)
 	if err != nil {
 		return usageError{err}
 	}
 	t0 := time.Now()
-	var u []float64
-	var first, second [][]float64
-	if len(names) == 0 {
-		u, err = run.Predict(points) // the graph train's prediction.npz came from
-	} else {
-		u, first, second, err = run.PredictJet(points, d)
-	}
+	u, first, second, err := run.PredictDerivs(points, d)
 	if err != nil {
 		return err
 	}
 	elapsed := time.Since(t0)
 	cols := append([][]float64{u}, append(first, second...)...)
 	colNames := append([]string{"u"}, names...)
-	if err := writePredicted(*out, ext, p.Coords, points, colNames, cols); err != nil {
+	if err := pointio.WriteColumns(*out, ext, p.Coords, points, colNames, cols); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "predicted %d points (%s) in %.1f ms (graph build included); wrote %s\n", len(points), strings.Join(colNames, ", "), elapsed.Seconds()*1e3, *out)
 	return nil
 }
-
-// problemOfRun rebuilds the problem of a train -out directory from its result.json.
-func problemOfRun(dir string) (*annsvd.Problem, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "result.json"))
-	if err != nil {
-		return nil, fmt.Errorf("-run %s is not a train output directory: %v", dir, unwrapPathErr(err))
-	}
-	var rj struct {
-		Problem        string            `json:"problem"`
-		ProblemOptions *problems.Options `json:"problem_options"`
-	}
-	if err := json.Unmarshal(b, &rj); err != nil {
-		return nil, fmt.Errorf("-run %s: result.json: %v", dir, err)
-	}
-	if rj.ProblemOptions == nil {
-		return nil, fmt.Errorf("-run %s: result.json has no problem_options (written by an older annsvd or by compare): retrain with train", dir)
-	}
-	e, err := problems.Get(rj.Problem)
-	if err != nil {
-		return nil, fmt.Errorf("-run %s: %v", dir, err)
-	}
-	return e.Build(*rj.ProblemOptions)
-}
-
-// parseDerivs parses -derivs ("u_x,u_xx") for the coordinates coords into the first and
-// second derivatives to evaluate and their names in that order (first, then second).
-func parseDerivs(s string, coords []string) (annsvd.Derivs, []string, error) {
-	var d annsvd.Derivs
-	var firstN, secondN []string
-	if strings.TrimSpace(s) == "" {
-		return d, nil, nil
-	}
-	var allowed []string
-	for _, c := range coords {
-		allowed = append(allowed, "u_"+c, "u_"+c+c)
-	}
-	for _, name := range strings.Split(s, ",") {
-		name = strings.TrimSpace(name)
-		i := slices.Index(allowed, name)
-		switch {
-		case i < 0:
-			return d, nil, fmt.Errorf("-derivs: unknown derivative %q (allowed: %s)", name, strings.Join(allowed, ", "))
-		case slices.Contains(firstN, name) || slices.Contains(secondN, name):
-			return d, nil, fmt.Errorf("-derivs: %s given twice", name)
-		case i%2 == 0:
-			d.First, firstN = append(d.First, i/2), append(firstN, name)
-		default:
-			d.Second, secondN = append(d.Second, i/2), append(secondN, name)
-		}
-	}
-	return d, append(firstN, secondN...), nil
-}
-
-// readPoints reads an N×dim point matrix from .npy, .npz (array "points") or .csv.
-func readPoints(path string, dim int) ([][]float64, error) {
-	var rows [][]float64
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".npy":
-		a, err := npy.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("-points %s: %v", path, err)
-		}
-		if rows, err = pointRows(path, a, dim); err != nil {
-			return nil, err
-		}
-	case ".npz":
-		arrs, err := npy.ReadNPZMembers(path, "points")
-		if err != nil {
-			return nil, fmt.Errorf("-points %s: %v", path, err)
-		}
-		if rows, err = pointRows(path, arrs["points"], dim); err != nil {
-			return nil, err
-		}
-	case ".csv":
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("-points %s: %v", path, unwrapPathErr(err))
-		}
-		defer f.Close()
-		recs, err := csv.NewReader(f).ReadAll()
-		if err != nil {
-			return nil, fmt.Errorf("-points %s: %v", path, err)
-		}
-		for i, rec := range recs {
-			row := make([]float64, len(rec))
-			for j, v := range rec {
-				x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-				if err != nil {
-					if i == 0 {
-						row = nil // a header line
-						break
-					}
-					return nil, fmt.Errorf("-points %s: line %d column %d: %q is not a number", path, i+1, j+1, v)
-				}
-				row[j] = x
-			}
-			if row != nil {
-				rows = append(rows, row)
-			}
-		}
-	default:
-		return nil, fmt.Errorf("-points %s: allowed extensions .npy, .npz, .csv", path)
-	}
-	if err := annsvd.CheckPoints("-points "+path, rows, dim); err != nil {
-		return nil, errors.New(strings.TrimPrefix(err.Error(), "annsvd: "))
-	}
-	return rows, nil
-}
-
-// pointRows checks that a is an N×dim matrix and returns its rows.
-func pointRows(path string, a *npy.Array, dim int) ([][]float64, error) {
-	if a == nil || len(a.Shape) != 2 || a.Shape[1] != dim {
-		shape := []int(nil)
-		if a != nil {
-			shape = a.Shape
-		}
-		return nil, fmt.Errorf("-points %s: shape %v, want (N, %d) for the problem's %d coordinates", path, shape, dim, dim)
-	}
-	return a.Rows()
-}
-
-// writePredicted writes the predicted columns: .npy u alone, .npz by name (plus the
-// points), .csv with the coordinates first.
-func writePredicted(path, ext string, coords []string, points [][]float64, names []string, cols [][]float64) error {
-	n := len(points)
-	switch ext {
-	case ".npy":
-		return npy.WriteFile(path, &npy.Array{Shape: []int{n}, Data: cols[0]})
-	case ".npz":
-		arrs := map[string]*npy.Array{"points": npy.FromRows(points)}
-		for i, name := range names {
-			arrs[name] = &npy.Array{Shape: []int{n}, Data: cols[i]}
-		}
-		return npy.WriteNPZ(path, arrs)
-	}
-	return atomicio.Write(path, func(w io.Writer) error {
-		cw := csv.NewWriter(w)
-		if err := cw.Write(append(slices.Clone(coords), names...)); err != nil {
-			return err
-		}
-		for i, p := range points {
-			rec := make([]string, 0, len(p)+len(cols))
-			for _, x := range p {
-				rec = append(rec, formatFloat(x))
-			}
-			for _, c := range cols {
-				rec = append(rec, formatFloat(c[i]))
-			}
-			if err := cw.Write(rec); err != nil {
-				return err
-			}
-		}
-		cw.Flush()
-		return cw.Error()
-	})
-}
-
-// formatFloat writes x with the fewest digits that read back as the same float64.
-func formatFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/annsvd/annsvd/annsvd/pointio"
 	"io/fs"
 	"math"
 	"os"
@@ -38,7 +39,7 @@ func TestPredictReproducesTrainingAndRefusesBadInput(t *testing.T) {
 	require.NoError(t, npy.WriteFile(ptsNpy, &npy.Array{Shape: []int{5, 2}, Data: pts}))
 	csvPts := "x,t\n"
 	for i := range 5 {
-		csvPts += formatFloat(pts[2*i]) + "," + formatFloat(pts[2*i+1]) + "\n"
+		csvPts += pointio.FormatFloat(pts[2*i]) + "," + pointio.FormatFloat(pts[2*i+1]) + "\n"
 	}
 	ptsCSV := filepath.Join(dir, "pts.csv")
 	require.NoError(t, os.WriteFile(ptsCSV, []byte(csvPts), 0o644))
@@ -59,8 +60,8 @@ func TestPredictReproducesTrainingAndRefusesBadInput(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	require.Len(t, lines, 6)
 	require.Equal(t, "x,t,u,u_x", lines[0])
-	require.Equal(t, formatFloat(want[0]), strings.Split(lines[1], ",")[2])
-	require.Equal(t, formatFloat(d["u_x"].Data[0]), strings.Split(lines[1], ",")[3])
+	require.Equal(t, pointio.FormatFloat(want[0]), strings.Split(lines[1], ",")[2])
+	require.Equal(t, pointio.FormatFloat(d["u_x"].Data[0]), strings.Split(lines[1], ",")[3])
 
 	// Bad input.
 	wrongCols := filepath.Join(dir, "cols.npy")

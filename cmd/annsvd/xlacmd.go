@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/annsvd/annsvd/annsvd/engine"
 )
@@ -58,19 +57,7 @@ func runXLA(args []string, stdout, stderr io.Writer) error {
 		Force: *force,
 		Wheel: *wheel,
 		Log:   stdout,
-		Smoke: func(lib string) error {
-			var out bytes.Buffer
-			cmd := exec.Command(self, "xla", "smoke", lib)
-			cmd.Stdout, cmd.Stderr = &out, &out
-			if err := cmd.Run(); err != nil {
-				msg := strings.TrimSpace(out.String())
-				if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
-					msg = msg[i+1:]
-				}
-				return fmt.Errorf("%v: %s", err, strings.TrimPrefix(msg, "annsvd xla: "))
-			}
-			return nil
-		},
+		Smoke: func(lib string) error { return smokeInChild(self, lib) },
 	})
 	if err != nil {
 		return err
@@ -88,46 +75,21 @@ func runBackends(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args, "usage: annsvd backends   (lists the engines available here)", stderr); err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "backend\tstatus\tdetails")
-	fmt.Fprintf(tw, "%s\tavailable\tGoMLX pure Go, one core (the embedded default)\n", engine.DefaultConfig)
-	for _, platform := range []string{"cpu", "cuda"} {
-		cfg := "xla:" + platform
-		in, err := engine.InstalledPlugin(platform)
-		var gpuErr error
-		if platform == "cuda" {
-			gpuErr = engine.CheckGPU()
+	return engine.Report(stdout, *load)
+}
+
+// smokeInChild smoke-tests the plugin library lib in a child process (annsvd xla smoke
+// LIB), so that a plugin that crashes takes only the child down.
+func smokeInChild(self, lib string) error {
+	var out bytes.Buffer
+	cmd := exec.Command(self, "xla", "smoke", lib)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(out.String())
+		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
+			msg = msg[i+1:]
 		}
-		switch {
-		case !engine.XLAAvailable:
-			fmt.Fprintf(tw, "%s\tunavailable\tthis binary was built without cgo (no XLA)\n", cfg)
-		case err != nil:
-			fmt.Fprintf(tw, "%s\tnot installed\t%v\n", cfg, err)
-		case gpuErr != nil:
-			fmt.Fprintf(tw, "%s\tinstalled, unusable\t%v\n", cfg, gpuErr)
-		default:
-			detail := fmt.Sprintf("%s %s, %s", in.Package, in.Version, in.Link)
-			if *load {
-				b, err := engine.NewWithConfig(cfg)
-				if err != nil {
-					fmt.Fprintf(tw, "%s\tbroken\t%s: %v\n", cfg, detail, err)
-					continue
-				}
-				detail = engine.Describe(b)
-				b.Finalize()
-			}
-			fmt.Fprintf(tw, "%s\tavailable\t%s\n", cfg, detail)
-		}
+		return fmt.Errorf("%v: %s", err, strings.TrimPrefix(msg, "annsvd xla: "))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	auto, why := engine.Auto()
-	if env := strings.TrimSpace(os.Getenv(engine.EnvVar)); env != "" {
-		fmt.Fprintf(stdout, "in force: %s (from $%s)\n", env, engine.EnvVar)
-	} else {
-		fmt.Fprintf(stdout, "in force: %s (automatic: %s)\n", auto, why)
-	}
-	fmt.Fprintf(stdout, "plugin directory: %s\n", engine.XLAHome())
 	return nil
 }

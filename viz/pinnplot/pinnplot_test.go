@@ -9,6 +9,7 @@ import (
 	"github.com/annsvd/annsvd/annsvd"
 	"github.com/annsvd/annsvd/annsvd/engine"
 	"github.com/annsvd/annsvd/annsvd/solve"
+	"github.com/annsvd/annsvd/annsvd/study"
 	"github.com/annsvd/annsvd/viz"
 	"github.com/stretchr/testify/require"
 )
@@ -79,26 +80,24 @@ func TestBurgersSolutionOnGrid(t *testing.T) {
 func TestRankStudy(t *testing.T) {
 	p, net, cfg := tiny(t, "poisson-paper", annsvd.LayerSpec{})
 	cfg.AdamSteps, cfg.LBFGSIters = 2, 0
-	specs := []annsvd.LayerSpec{{Mode: annsvd.Dense}, {Mode: annsvd.Compact, Rank: 2}, {Mode: annsvd.Compact, Rank: 4},
-		{Mode: annsvd.Truncated, Threshold: 0.5}}
-	var lines []string
-	runs, err := Sweep(engine.MustDefault(), p, net, cfg, true, specs, 2, func(s string) { lines = append(lines, s) })
-	require.NoError(t, err)
-	require.Len(t, runs, 8)
-	require.Len(t, lines, 8)
-	require.Equal(t, runs[0].Params-(8*8+8)+2*(8+8+1), runs[2].Params) // k(m+n+1), no bias
-	pts, de, _ := StudyPoints(runs)
+	var log strings.Builder
+	out, err := study.Run(&study.Config{Problem: p, Net: net, Train: cfg, NoBias: true, Modes: []annsvd.Mode{annsvd.Compact, annsvd.Truncated},
+		Ranks: []int{2, 4}, Thresholds: []float64{0.5}, Seeds: 2, Tol: 1.5, Log: &log, Backend: engine.MustDefault()})
+	require.NoError(t, err) // in memory: no Out
+	require.Len(t, out.Records, 8)
+	require.Equal(t, 8, strings.Count(log.String(), "\n"))
+	require.Equal(t, out.Records[0].Params-(8*8+8)+2*(8+8+1), out.Records[2].Params) // k(m+n+1), no bias
+	pts, de, _ := StudyPoints(out.Summary)
 	require.Len(t, pts, 3)
+	require.Equal(t, "top-k", pts[0].Mode)
+	require.Equal(t, 2, pts[0].Rank)
 	require.Greater(t, de, 0.0)
 	require.Equal(t, 2, pts[0].Seeds)
-	a, b, c, err := RankStudy(runs)
+	a, b, c, err := RankStudy(out.Summary)
 	require.NoError(t, err)
 	for _, f := range []*viz.Figure{a, b, c} {
 		renders(t, f)
 	}
-	require.Contains(t, StudyTable(runs), "| compact k=2 | 2 | 67 |")
-	_, err = Sweep(engine.MustDefault(), p, net, cfg, true, specs, 0, nil)
-	require.ErrorContains(t, err, "pinnplot: Sweep: seeds 0")
 }
 
 // TestLiveProgressRounds: one bar for a phase of rounds, a line per new round (its note),

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"fmt"
@@ -15,8 +15,8 @@ import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 )
 
-// latencyRow is one cell of the inference-latency table.
-type latencyRow struct {
+// LatencyRow is one cell of the inference-latency table.
+type LatencyRow struct {
 	Network string  `json:"network"`
 	Mode    string  `json:"mode"`
 	Params  int     `json:"params"`
@@ -35,12 +35,12 @@ type latencyNet struct {
 	specs  []annsvd.LayerSpec
 }
 
-// runLatency times Run.Predict (u with the hard constraint; the graph compiled by a
+// Latency times Run.Predict (u with the hard constraint; the graph compiled by a
 // warm-up call per batch size) on the paper's Poisson problem for each network, mode
 // and batch size, repeating each cell until about targetS seconds (at least 3 times,
-// once for a cell whose single call takes longer), and prints the medians. The SVD
+// once for a cell whose single call takes longer), and prints the medians on stdout. The SVD
 // modes factorise the first hidden-to-hidden map (annsvd.DefaultSVD), as in the paper.
-func runLatency(b backends.Backend, stdout io.Writer, batches []int, targetS float64, dt dtypes.DType) ([]latencyRow, error) {
+func Latency(b backends.Backend, stdout io.Writer, batches []int, targetS float64, dt dtypes.DType) ([]LatencyRow, error) {
 	p, err := problems.New("poisson-paper")
 	if err != nil {
 		return nil, err
@@ -55,7 +55,7 @@ func runLatency(b backends.Backend, stdout io.Writer, batches []int, targetS flo
 	for i := range all {
 		all[i] = []float64{rng.Float64(), rng.Float64()}
 	}
-	var rows []latencyRow
+	var rows []LatencyRow
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "network\tmode\tparams\tmult-adds/point\tbatch\trepeats\tmedian latency\tpoints/s")
 	for _, n := range nets {
@@ -83,7 +83,7 @@ func runLatency(b backends.Backend, stdout io.Writer, batches []int, targetS flo
 				}
 				slices.Sort(times)
 				med := times[len(times)/2]
-				row := latencyRow{Network: n.name, Mode: spec.String(), Params: r.Net.Params(), MAdds: r.Net.MAdds(), Batch: batch,
+				row := LatencyRow{Network: n.name, Mode: spec.String(), Params: r.Net.Params(), MAdds: r.Net.MAdds(), Batch: batch,
 					Repeats: len(times), MedianS: med, PointsPerS: float64(batch) / med}
 				rows = append(rows, row)
 				fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%s\t%.3g\n", row.Network, row.Mode, row.Params, row.MAdds, row.Batch, row.Repeats,

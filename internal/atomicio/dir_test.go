@@ -1,4 +1,4 @@
-package main
+package atomicio
 
 import (
 	"errors"
@@ -10,21 +10,21 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestWriteOutLeavesNothingOnFailure: when a later output fails (as on a full disk),
-// writeOut removes the files it wrote and the directories it created, and leaves an
-// existing directory's other files alone; checkOut creates nothing.
-func TestWriteOutLeavesNothingOnFailure(t *testing.T) {
+// TestWriteDirLeavesNothingOnFailure: when a later output fails (as on a full disk),
+// WriteDir removes the files it wrote and the directories it created, and leaves an
+// existing directory's other files alone; CheckDir creates nothing.
+func TestWriteDirLeavesNothingOnFailure(t *testing.T) {
 	root := t.TempDir()
 	full := errors.New("no space left on device")
 	ok := func(p string) error { return os.WriteFile(p, []byte("x"), 0o644) }
 	fail := func(p string) error { return full }
 
 	dir := filepath.Join(root, "a", "b")
-	require.NoError(t, checkOut(dir))
+	require.NoError(t, CheckDir("out", dir))
 	_, err := os.Stat(filepath.Join(root, "a"))
-	require.ErrorIs(t, err, fs.ErrNotExist, "checkOut created a directory")
+	require.ErrorIs(t, err, fs.ErrNotExist, "CheckDir created a directory")
 
-	_, err = writeOut(dir, outFile{"one", ok}, outFile{"two", fail})
+	_, err = WriteDir(dir, File{"one", ok}, File{"two", fail})
 	require.ErrorIs(t, err, full)
 	_, err = os.Stat(filepath.Join(root, "a"))
 	require.ErrorIs(t, err, fs.ErrNotExist, "a failed write left its directories")
@@ -32,14 +32,14 @@ func TestWriteOutLeavesNothingOnFailure(t *testing.T) {
 	keep := filepath.Join(root, "keep")
 	require.NoError(t, os.Mkdir(keep, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(keep, "old"), nil, 0o644))
-	_, err = writeOut(keep, outFile{"one", ok}, outFile{"two", fail})
+	_, err = WriteDir(keep, File{"one", ok}, File{"two", fail})
 	require.ErrorIs(t, err, full)
 	entries, err := os.ReadDir(keep)
 	require.NoError(t, err)
 	require.Len(t, entries, 1)
 	require.Equal(t, "old", entries[0].Name())
 
-	wrote, err := writeOut(dir, outFile{"one", ok}, outFile{"two", ok})
+	wrote, err := WriteDir(dir, File{"one", ok}, File{"two", ok})
 	require.NoError(t, err)
 	require.Equal(t, []string{filepath.Join(dir, "one"), filepath.Join(dir, "two")}, wrote)
 }
