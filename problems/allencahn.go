@@ -1,6 +1,7 @@
 package problems
 
 import (
+	"fmt"
 	"math"
 	"sync"
 
@@ -21,11 +22,11 @@ func init() {
 	registerQN(Entry{
 		Name:     "allen-cahn",
 		Equation: "u_t − 10⁻⁴·u_xx + 5u³ − 5u = 0, x∈[−1,1], t∈[0,1], u(x,0) = x² cos πx, periodic in x",
-		About: "Allen–Cahn 1-D (Raissi et al. 2019): soft initial condition (ic, 512 points on t = 0) " +
+		About: fmt.Sprintf("Allen–Cahn 1-D (Raissi et al. 2019): soft initial condition (ic, %d points on t = 0) ", AllenCahnICPoints) +
 			"or, with -hard, the hard one u = x² cos πx + t·N; soft periodicity term u(−1,t) = u(1,t) " +
 			"(per; zero by construction under the periodic embedding; no u_x term: the periodic " +
-			"extension of x² cos πx has a kink at ±1); interior points (-points: 2000 in the defaults, 4000 in the presets) + " +
-			"200 boundary seeded shifted-Hammersley points; reference: Fourier pseudo-spectral ETDRK4 " +
+			fmt.Sprintf("extension of x² cos πx has a kink at ±1); interior points (-points: %d in the defaults, %d in the presets) + ", allenCahnDefaultPoints, AllenCahnDomainPoints) +
+			fmt.Sprintf("%d boundary seeded", AllenCahnBoundaryPoints) + " shifted-Hammersley points; reference: Fourier pseudo-spectral ETDRK4 " +
 			"(ref.AllenCahnGrid, 512×201 grid, 4096 modes); metric relative L2",
 		Defaults: Defaults{Widths: []int{64, 64, 64}, Activation: annsvd.ActTanh, AdamSteps: 10000, LBFGSIters: 2000, LR: 1e-3, Hard: true},
 		NewWith:  AllenCahn,
@@ -45,14 +46,17 @@ var AllenCahnSSBroyden = func() Defaults {
 	return d
 }()
 
+// allenCahnDefaultPoints is the interior point count of allen-cahn's defaults.
+const allenCahnDefaultPoints = 2000
+
 // allenCahnCheaper makes allen-cahn's defaults from its recipe: 2000 instead of 4000
 // interior points (RAD moves them where the residual is large) and 3500 instead of 5000
 // SSBroyden iterations, to fit about 15 minutes on 2 cores on the pure-Go engine
 // (measured: README).
 func allenCahnCheaper(d Defaults) Defaults {
 	d = withQNIters(d, 3500)
-	d.Points = 2000
-	d.Note = "the ssbroyden preset on 2000 instead of 4000 interior points, with 3500 instead of 5000 SSBroyden iterations"
+	d.Points = allenCahnDefaultPoints
+	d.Note = fmt.Sprintf("the ssbroyden preset on %d instead of %d interior points, with 3500 instead of 5000 SSBroyden iterations", allenCahnDefaultPoints, AllenCahnDomainPoints)
 	return d
 }
 

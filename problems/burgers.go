@@ -2,6 +2,7 @@ package problems
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 
 	"github.com/annsvd/annsvd/annsvd"
@@ -26,7 +27,8 @@ func init() {
 		Name:     "burgers",
 		Equation: "u_t + u·u_x − (0.01/π)·u_xx = 0, x∈[−1,1], t∈[0,0.99], u(x,0) = −sin πx, u(±1,t) = 0",
 		About: "Burgers 1-D (DeepXDE's example): soft boundary and initial losses, or the hard-constraint trial solution (-hard, the defaults); " +
-			"Hammersley interior points (-points: 8000 in the defaults, DeepXDE's 2540 in -preset classic) + 80 boundary + 160 initial points " +
+			fmt.Sprintf("Hammersley interior points (-points: %d in the defaults, DeepXDE's %d in -preset classic) + %d boundary + %d initial points ",
+				BurgersSSBroyden.Points, BurgersDomainPoints, BurgersBoundaryPoints, BurgersInitialPoints) +
 			"(PDE residual on all of them); reference by Cole–Hopf with " +
 			"Gauss–Hermite quadrature on DeepXDE's 256×100 grid; metric relative L2",
 		Defaults: BurgersDefaults,

@@ -30,8 +30,8 @@ func init() {
 	Register(Entry{
 		Name:     "burgers-inverse",
 		Equation: "u_t + u·u_x − ν·u_xx = 0 with unknown ν = exp θ (true 0.01/π), fitted to noisy observations of u",
-		About: "Burgers inverse problem: 2000 seeded observations of the Cole–Hopf solution on DeepXDE's 256×100 grid " +
-			"with 1 % Gaussian noise (σ = 0.01·std u), PDE residual on the observation points plus 1000 Hammersley points; " +
+		About: fmt.Sprintf("Burgers inverse problem: %d seeded observations of the Cole–Hopf solution on DeepXDE's 256×100 grid ", BurgersInverseObs) +
+			fmt.Sprintf("with %g %% Gaussian noise (σ = %g·std u),", 100*BurgersInverseNoise, BurgersInverseNoise) + " PDE residual on the observation points plus 1000 Hammersley points; " +
 			"ν = exp θ is trained with the network (initial ν = 0.01); metric relative L2 of u (see InverseNu for ν)",
 		// Raissi et al.'s 8×20 depth in float64, Adam as a warm start, then dense SSBroyden
 		// (no RAD: the observation points are fixed); the earlier Adam 3000 + L-BFGS 3000

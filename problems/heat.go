@@ -1,6 +1,7 @@
 package problems
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/annsvd/annsvd/annsvd"
@@ -20,7 +21,7 @@ func init() {
 	registerQN(Entry{
 		Name:     "heat",
 		Equation: "u_t = α·u_xx on [0,1]×[0,1], α = 0.1, u(0,t) = u(1,t) = 0, u(x,0) = sin πx + ½ sin 3πx",
-		About: "Heat 1-D: soft boundary (bc) and initial (ic) losses; 2000 interior + 200 boundary + 200 " +
+		About: fmt.Sprintf("Heat 1-D: soft boundary (bc) and initial (ic) losses; %d interior + %d boundary + %d ", HeatDomainPoints, HeatBoundaryPoints, HeatInitialPoints) +
 			"initial seeded shifted-Hammersley points; reference ref.HeatExact (two decaying modes) on a " +
 			"101×101 grid; metric relative L2",
 		Defaults: Defaults{Widths: []int{20, 20, 20}, Activation: annsvd.ActTanh, AdamSteps: 5000, LBFGSIters: 2000, LR: 1e-3},

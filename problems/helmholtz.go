@@ -1,6 +1,7 @@
 package problems
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/annsvd/annsvd/annsvd"
@@ -20,7 +21,7 @@ func init() {
 		Name:     "helmholtz",
 		Equation: "−Δu − k²u = f on [−1,1]², k = 1, u = 0 on ∂Ω, exact u = sin(πx)·sin(4πy)",
 		About: "Helmholtz 2-D (Wang et al. 2021): f = ((a₁²+a₂²)π² − k²)·u*; Dirichlet data by the hard " +
-			"constraint u = (1−x²)(1−y²)·N; 2000 seeded shifted-Hammersley points; reference: the exact " +
+			fmt.Sprintf("constraint u = (1−x²)(1−y²)·N; %d seeded", HelmholtzPoints) + " shifted-Hammersley points; reference: the exact " +
 			"solution on a 101×101 grid; metric relative L2",
 		Defaults: Defaults{Widths: []int{50, 50, 50}, Activation: annsvd.ActSine, AdamSteps: 5000, LBFGSIters: 2000, LR: 1e-3},
 		New:      Helmholtz,

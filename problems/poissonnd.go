@@ -26,9 +26,10 @@ func init() {
 		Name:     "poisson-nd",
 		Equation: "−Δu = (π²/4)·Σᵢ sin(πxᵢ/2) on [0,1]^d, u = Σᵢ sin(πxᵢ/2) on ∂Ω (d = -dim, default 5)",
 		About: "Poisson d-D: Δu carried as one forward Laplacian stream (d+2 streams per layer: value, " +
-			"d first derivatives, Δ; no Hessian, cost linear in d); 1000 interior points (Sobol', seeded random shift) + 200 boundary points " +
+			"d first derivatives, Δ; no Hessian, cost linear in d); " +
+			fmt.Sprintf("%d interior points (Sobol', seeded random shift) + %d boundary points ", PoissonNDDomainPoints, PoissonNDBoundaryPoints) +
 			"(uniform, one coordinate set to 0 or 1), soft Dirichlet loss (bc); reference: the exact " +
-			"solution at 2000 further shifted Sobol' points; metric relative L2. The estimated training " +
+			fmt.Sprintf("solution at %d further shifted Sobol' points;", PoissonNDEvalPoints) + " metric relative L2. The estimated training " +
 			"memory is checked against a bound before anything is allocated",
 		Defaults: Defaults{Widths: []int{64, 64}, Activation: annsvd.ActTanh, AdamSteps: 2000, LBFGSIters: 0, LR: 1e-3},
 		NewWith:  PoissonND,

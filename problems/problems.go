@@ -235,6 +235,24 @@ func (e Entry) ConfigureDefaults(d Defaults, seed uint64) (*annsvd.Problem, anns
 	return o.configure()
 }
 
+// Setup is Configure (seed 1) of the named problem and preset with spec on the paper's
+// SVD placement (the first hidden-to-hidden map, annsvd.DefaultSVD, with the preset's SVD
+// bias setting); Dense leaves the network dense.
+func Setup(name, preset string, spec annsvd.LayerSpec) (*annsvd.Problem, annsvd.Config, solve.Config, error) {
+	e, err := Get(name)
+	if err != nil {
+		return nil, annsvd.Config{}, solve.Config{}, err
+	}
+	p, net, cfg, err := e.Configure(preset, 1)
+	if err != nil || spec.Mode == annsvd.Dense {
+		return p, net, cfg, err
+	}
+	d, _ := e.Preset(preset)
+	spec.NoBias = d.SVDNoBias
+	net.SVD = annsvd.DefaultSVD(spec)
+	return p, net, cfg, nil
+}
+
 // configure resolves the overrides with a dense network.
 func (o *Overrides) configure() (*annsvd.Problem, annsvd.Config, solve.Config, error) {
 	j, err := Resolve(o, annsvd.LayerSpec{})

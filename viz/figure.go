@@ -170,7 +170,6 @@ func (f *Figure) Plot(row, col int) *plot.Plot {
 
 // Draw renders the figure onto c.
 func (f *Figure) Draw(c draw.Canvas) {
-	// Longer than 80 lines: one layout pass: every panel's size depends on the side elements and labels of all the others.
 	c.SetColor(color.White)
 	c.Fill(c.Rectangle.Path())
 	if f.Title != "" {
@@ -181,16 +180,41 @@ func (f *Figure) Draw(c draw.Canvas) {
 		c.FillText(sty, vg.Point{X: c.Center().X, Y: top}, f.Title)
 		c.Max.Y = top - sty.Rectangle(f.Title).Size().Y - vg.Points(4)
 	}
+	for _, pn := range f.panels {
+		if pn != nil {
+			defer pn.takeLogYLabel()()
+		}
+	}
+	mains, datas := f.cells(c)
+	f.alignData(mains, datas)
+	for i, pn := range f.panels {
+		if pn == nil {
+			continue
+		}
+		pn.plot.Draw(mains[i])
+		dc := pn.plot.DataCanvas(mains[i])
+		if pn.yLabel != "" {
+			sty := yLabelStyle()
+			x := mains[i].Min.X - pn.yLabelWidth() + sty.Height(pn.yLabel)
+			c.FillText(sty, vg.Point{X: x, Y: (dc.Min.Y + dc.Max.Y) / 2}, pn.yLabel)
+		}
+		if pn.side != nil {
+			sc := mains[i]
+			sc.Min.X = dc.Max.X
+			sc.Max.X = mains[i].Max.X + pn.side.width()
+			pn.side.draw(sc, dc.Rectangle)
+		}
+	}
+}
+
+// cells lays the panels out on c: each panel's canvas (its grid cell, less its y label
+// and the side widths of the columns before it) and its data area.
+func (f *Figure) cells(c draw.Canvas) (mains, datas []draw.Canvas) {
 	tiles := draw.Tiles{
 		Rows: f.rows, Cols: f.cols,
 		PadTop: vg.Points(6), PadBottom: vg.Points(4),
 		PadLeft: vg.Points(4), PadRight: vg.Points(6),
 		PadX: vg.Points(14), PadY: vg.Points(12),
-	}
-	for _, pn := range f.panels {
-		if pn != nil {
-			defer pn.takeLogYLabel()()
-		}
 	}
 	// Each column reserves the widest side element of its panels (a colour bar, a
 	// legend), so columns without one keep their full width.
@@ -206,9 +230,8 @@ func (f *Figure) Draw(c draw.Canvas) {
 	}
 	grid := c
 	grid.Max.X -= sides
-	n := len(f.panels)
-	mains := make([]draw.Canvas, n)
-	datas := make([]draw.Canvas, n)
+	mains = make([]draw.Canvas, len(f.panels))
+	datas = make([]draw.Canvas, len(f.panels))
 	for i, pn := range f.panels {
 		if pn == nil {
 			continue
@@ -225,7 +248,12 @@ func (f *Figure) Draw(c draw.Canvas) {
 		mains[i] = cell
 		datas[i] = pn.plot.DataCanvas(cell)
 	}
-	// Align data areas: shared bottom/top per row, shared left/right per column.
+	return mains, datas
+}
+
+// alignData shrinks the panel canvases so that data areas share their bottom and top
+// in each row and their left and right in each column.
+func (f *Figure) alignData(mains, datas []draw.Canvas) {
 	for r := range f.rows {
 		lo, hi := vg.Length(math.Inf(-1)), vg.Length(math.Inf(1))
 		for cc := range f.cols {
@@ -254,24 +282,6 @@ func (f *Figure) Draw(c draw.Canvas) {
 				mains[i].Min.X += lo - datas[i].Min.X
 				mains[i].Max.X -= datas[i].Max.X - hi
 			}
-		}
-	}
-	for i, pn := range f.panels {
-		if pn == nil {
-			continue
-		}
-		pn.plot.Draw(mains[i])
-		dc := pn.plot.DataCanvas(mains[i])
-		if pn.yLabel != "" {
-			sty := yLabelStyle()
-			x := mains[i].Min.X - pn.yLabelWidth() + sty.Height(pn.yLabel)
-			c.FillText(sty, vg.Point{X: x, Y: (dc.Min.Y + dc.Max.Y) / 2}, pn.yLabel)
-		}
-		if pn.side != nil {
-			sc := mains[i]
-			sc.Min.X = dc.Max.X
-			sc.Max.X = mains[i].Max.X + pn.side.width()
-			pn.side.draw(sc, dc.Rectangle)
 		}
 	}
 }

@@ -335,6 +335,29 @@ func indexTicks(n int) plot.ConstantTicks {
 // evenly spaced ones (always including the first and last) are listed.
 const maxLegendEntries = 12
 
+// addSpectrumLine adds one spectrum's line in colour col to p (with markers when
+// markers is set) and returns its legend thumbnails.
+func addSpectrumLine(p *plot.Plot, pts plotter.XYs, col color.Color, markers bool) ([]plot.Thumbnailer, error) {
+	l, err := plotter.NewLine(pts)
+	if err != nil {
+		return nil, err
+	}
+	l.Color = col
+	l.Width = vg.Points(1.6)
+	p.Add(l)
+	thumbs := []plot.Thumbnailer{l}
+	if markers {
+		sc, err := plotter.NewScatter(pts)
+		if err != nil {
+			return nil, err
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(2.2), Shape: draw.CircleGlyph{}}
+		p.Add(sc)
+		thumbs = append(thumbs, sc)
+	}
+	return thumbs, nil
+}
+
 // Spectra plots singular values σᵢ against index i (1-based) on a log y
 // axis for one layer, one line per recorded step. Colours run through
 // Viridis from early (dark) to late (yellow-green) in the given order, so
@@ -345,7 +368,6 @@ const maxLegendEntries = 12
 // It returns an error if spectra is empty, a Sigma is empty, contains a
 // negative value, or no spectrum has a positive finite value.
 func Spectra(layer string, spectra []Spectrum, opts ...Option) (*Figure, error) {
-	// Longer than 80 lines: one plot: validation, the shared log axis and the per-spectrum series depend on one another.
 	o, err := collect(opts)
 	if err != nil {
 		return nil, err
@@ -392,23 +414,9 @@ func Spectra(layer string, spectra []Spectrum, opts ...Option) (*Figure, error) 
 		if len(spectra) > 1 {
 			t = 0.85 * float64(k) / float64(len(spectra)-1)
 		}
-		col := lookup(lut, 0, 1, t)
-		l, err := plotter.NewLine(pts)
+		thumbs, err := addSpectrumLine(p, pts, lookup(lut, 0, 1, t), len(s.Sigma) <= 40)
 		if err != nil {
 			return nil, fmt.Errorf("viz: Spectra %q: spectrum %q: %w", layer, name, err)
-		}
-		l.Color = col
-		l.Width = vg.Points(1.6)
-		p.Add(l)
-		thumbs := []plot.Thumbnailer{l}
-		if len(s.Sigma) <= 40 {
-			sc, err := plotter.NewScatter(pts)
-			if err != nil {
-				return nil, fmt.Errorf("viz: Spectra %q: spectrum %q: %w", layer, name, err)
-			}
-			sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(2.2), Shape: draw.CircleGlyph{}}
-			p.Add(sc)
-			thumbs = append(thumbs, sc)
 		}
 		if k%legendEvery == 0 || k == len(spectra)-1 {
 			lb.add(name, thumbs...)

@@ -110,46 +110,15 @@ func TimeVsRank(points []StudyPoint, denseMsPerStep float64, opts ...Option) (*F
 
 // studyFigure implements the three rank-study plots.
 func studyFigure(fn string, points []StudyPoint, dense float64, kind studyKind, opts []Option) (*Figure, error) {
-	// Longer than 80 lines: one plot whose scales, series, error bars and ranges each depend on the others; pieces would pass a dozen values between them.
 	o, err := collect(opts)
 	if err != nil {
 		return nil, err
 	}
-	if len(points) == 0 {
-		return nil, fmt.Errorf("viz: %s: points is empty", fn)
+	if err := checkStudyPoints(fn, points, dense, kind); err != nil {
+		return nil, err
 	}
-	if dense < 0 || math.IsInf(dense, 0) {
-		return nil, fmt.Errorf("viz: %s: dense baseline %g must be finite and ≥ 0 (0 or NaN: none)", fn, dense)
-	}
-	for i, pt := range points {
-		switch {
-		case kind != errVsParams && pt.Rank <= 0:
-			return nil, fmt.Errorf("viz: %s: points[%d] (mode %q): Rank=%d must be positive", fn, i, pt.Mode, pt.Rank)
-		case kind == errVsParams && pt.Params <= 0:
-			return nil, fmt.Errorf("viz: %s: points[%d] (mode %q): Params=%d must be positive", fn, i, pt.Mode, pt.Params)
-		case kind != timeVsRank && pt.ErrStd < 0:
-			return nil, fmt.Errorf("viz: %s: points[%d] (mode %q): ErrStd=%g is negative", fn, i, pt.Mode, pt.ErrStd)
-		case kind == timeVsRank && pt.MsPerStep < 0:
-			return nil, fmt.Errorf("viz: %s: points[%d] (mode %q): MsPerStep=%g is negative", fn, i, pt.Mode, pt.MsPerStep)
-		}
-	}
-	xOf := func(p StudyPoint) float64 { return float64(p.Rank) }
-	xLabel, yLabel, title := "rank r", "test error (mean ± std)", "error vs rank"
-	switch kind {
-	case errVsParams:
-		xOf = func(p StudyPoint) float64 { return float64(p.Params) }
-		xLabel, title = "trainable parameters", "error vs parameters"
-	case timeVsRank:
-		yLabel, title = "time per step (ms)", "time per step vs rank"
-	}
-	yOf := func(p StudyPoint) (float64, bool) {
-		if kind == timeVsRank {
-			return p.MsPerStep, isFinite(p.MsPerStep)
-		}
-		return p.ErrMean, isFinite(p.ErrMean) && p.ErrMean > 0
-	}
-
-	p := newPlot(orDefault(o.title, title), orDefault(o.xLabel, xLabel), orDefault(o.yLabel, yLabel))
+	ax := newStudyAxes(kind)
+	p := newPlot(orDefault(o.title, ax.title), orDefault(o.xLabel, ax.xLabel), orDefault(o.yLabel, ax.yLabel))
 	logY := kind != timeVsRank
 	if logY {
 		setLogY(p)
@@ -157,8 +126,8 @@ func studyFigure(fn string, points []StudyPoint, dense float64, kind studyKind, 
 	// x values present, to decide the x scale and ticks.
 	var xs []float64
 	for _, pt := range points {
-		if _, ok := yOf(pt); ok {
-			xs = append(xs, xOf(pt))
+		if _, ok := ax.y(pt); ok {
+			xs = append(xs, ax.x(pt))
 		}
 	}
 	if len(xs) == 0 {
@@ -178,80 +147,145 @@ func studyFigure(fn string, points []StudyPoint, dense float64, kind studyKind, 
 		p.X.Tick.Marker = distinctTicks(xs, logX)
 	}
 	p.Add(grid())
-
 	groups := groupModes(points)
 	lb := newLegendBox()
-	ylo, yhi := math.Inf(1), math.Inf(-1)
+	yr := yRange{lo: math.Inf(1), hi: math.Inf(-1)}
 	for g, grp := range groups {
-		sort.SliceStable(grp.pts, func(a, b int) bool { return xOf(grp.pts[a]) < xOf(grp.pts[b]) })
-		var e errPoints
-		seeds := -1
-		for _, pt := range grp.pts {
-			y, ok := yOf(pt)
-			if !ok {
-				continue
-			}
-			x := dodge(xOf(pt), g, len(groups), logX, xmax-xmin)
-			e.xy = append(e.xy, plotter.XY{X: x, Y: y})
-			sd := pt.ErrStd
-			if kind == timeVsRank || !isFinite(sd) {
-				sd = 0
-			}
-			lowEnd := y - sd
-			if logY && lowEnd <= 0 {
-				lowEnd = y * 1e-3 // clipped by the axis below
-			}
-			e.low = append(e.low, y-lowEnd)
-			e.top = append(e.top, sd)
-			ylo = math.Min(ylo, math.Max(lowEnd, y/4))
-			if !logY {
-				ylo = math.Min(ylo, lowEnd)
-			}
-			yhi = math.Max(yhi, y+sd)
-			switch {
-			case seeds == -1:
-				seeds = pt.Seeds
-			case seeds != pt.Seeds:
-				seeds = 0
-			}
+		if err := addStudySeries(p, lb, &yr, ax, kind, g, len(groups), grp, logX, logY, xmax-xmin); err != nil {
+			return nil, fmt.Errorf("viz: %s: %w", fn, err)
 		}
-		if len(e.xy) == 0 {
-			continue
-		}
-		name := orDefault(grp.name, "(unnamed)")
-		if seeds > 1 && kind != timeVsRank {
-			name = fmt.Sprintf("%s (%d seeds)", name, seeds)
-		}
-		col := lineColor(g)
-		l, sc, err := plotter.NewLinePoints(e.xy)
-		if err != nil {
-			return nil, fmt.Errorf("viz: %s: mode %q: %w", fn, grp.name, err)
-		}
-		l.Color, l.Width = col, vg.Points(1.6)
-		sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(3), Shape: markerShapes[g%len(markerShapes)]}
-		p.Add(l)
-		if kind != timeVsRank {
-			eb, err := plotter.NewYErrorBars(e)
-			if err != nil {
-				return nil, fmt.Errorf("viz: %s: mode %q: %w", fn, grp.name, err)
-			}
-			eb.Color, eb.Width, eb.CapWidth = col, vg.Points(1.2), vg.Points(6)
-			p.Add(noGlyphs{eb})
-		}
-		p.Add(sc)
-		lb.add(name, l, sc)
 	}
 	if dense > 0 {
 		hl := &hLine{Y: dense, style: dashed(refColor, 1.4)}
 		p.Add(hl)
 		lb.add("dense ("+shortSci(dense)+")", hl)
-		ylo, yhi = math.Min(ylo, dense), math.Max(yhi, dense)
+		yr.lo, yr.hi = math.Min(yr.lo, dense), math.Max(yr.hi, dense)
 	}
+	setStudyRanges(p, logX, logY, xmin, xmax, yr)
+	w, h := o.size(7.5*vg.Inch, 4.5*vg.Inch)
+	return singlePlotFigure(p, nil, w, h).withSide(lb), nil
+}
+
+// checkStudyPoints validates the points of a rank-study plot of the given kind.
+func checkStudyPoints(fn string, points []StudyPoint, dense float64, kind studyKind) error {
+	if len(points) == 0 {
+		return fmt.Errorf("viz: %s: points is empty", fn)
+	}
+	if dense < 0 || math.IsInf(dense, 0) {
+		return fmt.Errorf("viz: %s: dense baseline %g must be finite and ≥ 0 (0 or NaN: none)", fn, dense)
+	}
+	for i, pt := range points {
+		switch {
+		case kind != errVsParams && pt.Rank <= 0:
+			return fmt.Errorf("viz: %s: points[%d] (mode %q): Rank=%d must be positive", fn, i, pt.Mode, pt.Rank)
+		case kind == errVsParams && pt.Params <= 0:
+			return fmt.Errorf("viz: %s: points[%d] (mode %q): Params=%d must be positive", fn, i, pt.Mode, pt.Params)
+		case kind != timeVsRank && pt.ErrStd < 0:
+			return fmt.Errorf("viz: %s: points[%d] (mode %q): ErrStd=%g is negative", fn, i, pt.Mode, pt.ErrStd)
+		case kind == timeVsRank && pt.MsPerStep < 0:
+			return fmt.Errorf("viz: %s: points[%d] (mode %q): MsPerStep=%g is negative", fn, i, pt.Mode, pt.MsPerStep)
+		}
+	}
+	return nil
+}
+
+// studyAxes are the coordinates and labels of a rank-study plot: x and y of a point (y
+// reports whether the point can be drawn) and the default title and axis labels.
+type studyAxes struct {
+	x                     func(StudyPoint) float64
+	y                     func(StudyPoint) (float64, bool)
+	xLabel, yLabel, title string
+}
+
+func newStudyAxes(kind studyKind) studyAxes {
+	ax := studyAxes{x: func(p StudyPoint) float64 { return float64(p.Rank) },
+		y: func(p StudyPoint) (float64, bool) {
+			return p.ErrMean, isFinite(p.ErrMean) && p.ErrMean > 0
+		},
+		xLabel: "rank r", yLabel: "test error (mean ± std)", title: "error vs rank"}
+	switch kind {
+	case errVsParams:
+		ax.x = func(p StudyPoint) float64 { return float64(p.Params) }
+		ax.xLabel, ax.title = "trainable parameters", "error vs parameters"
+	case timeVsRank:
+		ax.y = func(p StudyPoint) (float64, bool) { return p.MsPerStep, isFinite(p.MsPerStep) }
+		ax.yLabel, ax.title = "time per step (ms)", "time per step vs rank"
+	}
+	return ax
+}
+
+// yRange is the y extent of the drawn series (with their error bars).
+type yRange struct{ lo, hi float64 }
+
+// addStudySeries draws group g of n (its line, markers and, for errors, ±1 std bars),
+// adds it to the legend and widens yr; span is the x extent (for dodging).
+func addStudySeries(p *plot.Plot, lb *legendBox, yr *yRange, ax studyAxes, kind studyKind, g, n int, grp modeGroup, logX, logY bool, span float64) error {
+	sort.SliceStable(grp.pts, func(a, b int) bool { return ax.x(grp.pts[a]) < ax.x(grp.pts[b]) })
+	var e errPoints
+	seeds := -1
+	for _, pt := range grp.pts {
+		y, ok := ax.y(pt)
+		if !ok {
+			continue
+		}
+		e.xy = append(e.xy, plotter.XY{X: dodge(ax.x(pt), g, n, logX, span), Y: y})
+		sd := pt.ErrStd
+		if kind == timeVsRank || !isFinite(sd) {
+			sd = 0
+		}
+		lowEnd := y - sd
+		if logY && lowEnd <= 0 {
+			lowEnd = y * 1e-3 // clipped by the axis below
+		}
+		e.low = append(e.low, y-lowEnd)
+		e.top = append(e.top, sd)
+		yr.lo = math.Min(yr.lo, math.Max(lowEnd, y/4))
+		if !logY {
+			yr.lo = math.Min(yr.lo, lowEnd)
+		}
+		yr.hi = math.Max(yr.hi, y+sd)
+		switch {
+		case seeds == -1:
+			seeds = pt.Seeds
+		case seeds != pt.Seeds:
+			seeds = 0
+		}
+	}
+	if len(e.xy) == 0 {
+		return nil
+	}
+	name := orDefault(grp.name, "(unnamed)")
+	if seeds > 1 && kind != timeVsRank {
+		name = fmt.Sprintf("%s (%d seeds)", name, seeds)
+	}
+	col := lineColor(g)
+	l, sc, err := plotter.NewLinePoints(e.xy)
+	if err != nil {
+		return fmt.Errorf("mode %q: %w", grp.name, err)
+	}
+	l.Color, l.Width = col, vg.Points(1.6)
+	sc.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(3), Shape: markerShapes[g%len(markerShapes)]}
+	p.Add(l)
+	if kind != timeVsRank {
+		eb, err := plotter.NewYErrorBars(e)
+		if err != nil {
+			return fmt.Errorf("mode %q: %w", grp.name, err)
+		}
+		eb.Color, eb.Width, eb.CapWidth = col, vg.Points(1.2), vg.Points(6)
+		p.Add(noGlyphs{eb})
+	}
+	p.Add(sc)
+	lb.add(name, l, sc)
+	return nil
+}
+
+// setStudyRanges sets the axis ranges of a rank-study plot around the data.
+func setStudyRanges(p *plot.Plot, logX, logY bool, xmin, xmax float64, yr yRange) {
 	if logY {
-		p.Y.Min, p.Y.Max = logRange(ylo, yhi, 0.05, 0)
+		p.Y.Min, p.Y.Max = logRange(yr.lo, yr.hi, 0.05, 0)
 	} else {
 		p.Y.Min = 0
-		p.Y.Max = yhi * 1.08
+		p.Y.Max = yr.hi * 1.08
 		if !(p.Y.Max > 0) {
 			p.Y.Max = 1
 		}
@@ -265,8 +299,6 @@ func studyFigure(fn string, points []StudyPoint, dense float64, kind studyKind, 
 		}
 		p.X.Min, p.X.Max = xmin-pad, xmax+pad
 	}
-	w, h := o.size(7.5*vg.Inch, 4.5*vg.Inch)
-	return singlePlotFigure(p, nil, w, h).withSide(lb), nil
 }
 
 // noGlyphs hides the GlyphBoxes of a plotter (error bars clipped on a log

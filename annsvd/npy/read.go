@@ -134,46 +134,10 @@ func expectEOF(r io.Reader, a *Array, noun string) error {
 // readArray reads one array from r and returns it with the number of bytes
 // consumed. Errors do not carry the "npy: " prefix or a path.
 func readArray(r io.Reader, src source) (*Array, int64, error) {
-	// Longer than 80 lines: one pass over a .npy header and its data in the format's order, each check next to the field it reads.
-	var pre [12]byte
-	n, err := io.ReadFull(r, pre[:8])
+	major, hlen, pos, err := readPreamble(r, src)
 	if err != nil {
-		if n == 0 && err == io.EOF {
-			return nil, 0, fmt.Errorf("empty %s: not a .npy file", src.noun)
-		}
-		if err != io.ErrUnexpectedEOF {
-			return nil, 0, err
-		}
+		return nil, pos, err
 	}
-	if n < len(magic) && string(pre[:n]) == magic[:n] {
-		return nil, int64(n), fmt.Errorf("truncated header: %s ends after %d bytes, inside the magic string", src.noun, n)
-	}
-	if n < len(magic) || string(pre[:len(magic)]) != magic {
-		return nil, 0, badMagic(pre[:n])
-	}
-	if n < 8 {
-		return nil, int64(n), fmt.Errorf("truncated header: %s ends after %d bytes, inside the format version", src.noun, n)
-	}
-	major, minor := pre[6], pre[7]
-	lenBytes := 0
-	switch {
-	case major == 1 && minor == 0:
-		lenBytes = 2
-	case (major == 2 || major == 3) && minor == 0:
-		lenBytes = 4
-	default:
-		return nil, 8, fmt.Errorf("unsupported format version %d.%d (supported: 1.0, 2.0, 3.0)", major, minor)
-	}
-	if n, err := io.ReadFull(r, pre[8:8+lenBytes]); err != nil {
-		return nil, int64(8 + n), truncated(err, "truncated header: %s ends inside the header length", src.noun)
-	}
-	var hlen int64
-	if lenBytes == 2 {
-		hlen = int64(binary.LittleEndian.Uint16(pre[8:10]))
-	} else {
-		hlen = int64(binary.LittleEndian.Uint32(pre[8:12]))
-	}
-	pos := int64(8 + lenBytes)
 	if hlen > maxHeaderLen {
 		return nil, pos, fmt.Errorf("bad header: declared header length %d exceeds the limit of %d bytes", hlen, maxHeaderLen)
 	}
@@ -204,20 +168,68 @@ func readArray(r io.Reader, src source) (*Array, int64, error) {
 		return nil, pos, fmt.Errorf("shape %s %s is too large", formatShape(h.shape), h.dt.name)
 	}
 	need := int64(count) * int64(h.dt.size)
-	describe := func() string {
-		return fmt.Sprintf("header says shape %s %s = %d bytes", formatShape(h.shape), h.dt.name, need)
-	}
 	if src.size >= 0 && need > src.size-pos {
-		return nil, pos, fmt.Errorf("truncated data: %s, %s has %d after the %d-byte header", describe(), src.noun, src.size-pos, pos)
+		return nil, pos, fmt.Errorf("truncated data: %s, %s has %d after the %d-byte header", h.describe(need), src.noun, src.size-pos, pos)
 	}
-
 	a := &Array{Shape: h.shape, DType: h.dt.descr}
 	if count == 0 {
 		a.Data = []float64{}
 		return a, pos, nil
 	}
-	// Unless the input is known to hold the data, memory grows with the
-	// bytes that actually arrive: both the read buffer and Data start small.
+	got, err := readData(r, src, a, h, count, need)
+	if err != nil {
+		return nil, pos + got, err
+	}
+	return a, pos + need, nil
+}
+
+// readPreamble reads the magic string, the format version and the header length; pos
+// is the number of bytes consumed.
+func readPreamble(r io.Reader, src source) (major byte, hlen, pos int64, err error) {
+	var pre [12]byte
+	n, err := io.ReadFull(r, pre[:8])
+	if err != nil {
+		if n == 0 && err == io.EOF {
+			return 0, 0, 0, fmt.Errorf("empty %s: not a .npy file", src.noun)
+		}
+		if err != io.ErrUnexpectedEOF {
+			return 0, 0, 0, err
+		}
+	}
+	if n < len(magic) && string(pre[:n]) == magic[:n] {
+		return 0, 0, int64(n), fmt.Errorf("truncated header: %s ends after %d bytes, inside the magic string", src.noun, n)
+	}
+	if n < len(magic) || string(pre[:len(magic)]) != magic {
+		return 0, 0, 0, badMagic(pre[:n])
+	}
+	if n < 8 {
+		return 0, 0, int64(n), fmt.Errorf("truncated header: %s ends after %d bytes, inside the format version", src.noun, n)
+	}
+	major, minor := pre[6], pre[7]
+	lenBytes := 0
+	switch {
+	case major == 1 && minor == 0:
+		lenBytes = 2
+	case (major == 2 || major == 3) && minor == 0:
+		lenBytes = 4
+	default:
+		return 0, 0, 8, fmt.Errorf("unsupported format version %d.%d (supported: 1.0, 2.0, 3.0)", major, minor)
+	}
+	if n, err := io.ReadFull(r, pre[8:8+lenBytes]); err != nil {
+		return 0, 0, int64(8 + n), truncated(err, "truncated header: %s ends inside the header length", src.noun)
+	}
+	if lenBytes == 2 {
+		hlen = int64(binary.LittleEndian.Uint16(pre[8:10]))
+	} else {
+		hlen = int64(binary.LittleEndian.Uint32(pre[8:12]))
+	}
+	return major, hlen, int64(8 + lenBytes), nil
+}
+
+// readData reads the need bytes of the count elements into a.Data; got is the number
+// of data bytes read. Unless the input is known to hold the data, memory grows with
+// the bytes that actually arrive: both the read buffer and Data start small.
+func readData(r io.Reader, src source, a *Array, h header, count int, need int64) (got int64, err error) {
 	bufLen := int64(chunkBytes)
 	if need <= src.prealloc {
 		a.Data = make([]float64, 0, count)
@@ -226,19 +238,24 @@ func readArray(r io.Reader, src source) (*Array, int64, error) {
 		bufLen = 4096
 	}
 	buf := make([]byte, min(need, bufLen))
-	for got := int64(0); got < need; {
+	for got < need {
 		k := min(need-got, int64(len(buf)))
 		n, err := io.ReadFull(r, buf[:k])
 		got += int64(n)
 		a.Data = decode(a.Data, buf[:n-n%h.dt.size], h.dt)
 		if err != nil {
-			return nil, pos + got, truncated(err, "truncated data: %s, %s ends after %d", describe(), src.noun, got)
+			return got, truncated(err, "truncated data: %s, %s ends after %d", h.describe(need), src.noun, got)
 		}
 		if len(buf) < chunkBytes && int64(len(buf)) < need-got {
 			buf = make([]byte, min(2*int64(len(buf)), chunkBytes, need-got))
 		}
 	}
-	return a, pos + need, nil
+	return got, nil
+}
+
+// describe states the data size the header implies.
+func (h header) describe(need int64) string {
+	return fmt.Sprintf("header says shape %s %s = %d bytes", formatShape(h.shape), h.dt.name, need)
 }
 
 // truncated turns an end-of-input error into the message given by format,

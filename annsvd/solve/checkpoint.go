@@ -300,13 +300,38 @@ func (r *Run) SaveModel(dir string) (string, error) {
 }
 
 func (r *Run) saveCheckpoint(dir string, keep int, withH bool) (string, error) {
-	// Longer than 80 lines: one atomic checkpoint write (stage, fill, fsync, rename, prune), kept in one place so its order can be read.
 	if dir == "" {
 		return "", errors.New("solve: checkpoint directory is empty")
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("solve: checkpoint directory: %w", err)
 	}
+	st, arrays, err := r.checkpointContents(withH)
+	if err != nil {
+		return "", err
+	}
+	final, err := writeCheckpoint(dir, r.Step, st, arrays)
+	if err != nil {
+		return "", err
+	}
+	if keep > 0 {
+		steps, err := listCheckpoints(dir)
+		if err != nil {
+			return final, err
+		}
+		for _, s := range steps[:max(0, len(steps)-keep)] {
+			if err := os.RemoveAll(filepath.Join(dir, CheckpointPrefix+strconv.Itoa(s))); err != nil {
+				return final, fmt.Errorf("solve: removing an old checkpoint: %w", err)
+			}
+		}
+	}
+	return final, nil
+}
+
+// checkpointContents collects a checkpoint of the run: its state (settings, history,
+// resampled points, hooks, the dense quasi-Newton matrix's description when withH) and
+// the arrays of variables.npz.
+func (r *Run) checkpointContents(withH bool) (checkpointState, map[string]*npy.Array, error) {
 	arrays := map[string]*npy.Array{}
 	st := checkpointState{Format: checkpointFormat, Step: r.Step, AdamSteps: r.adamDone, LR: r.LR(),
 		Written: time.Now().UTC().Format(time.RFC3339), Settings: r.settings(), Training: r.Config, History: r.History}
@@ -335,16 +360,23 @@ func (r *Run) saveCheckpoint(dir string, keep int, withH bool) (string, error) {
 		}
 		a, err := tensorToArray(v.MustValue())
 		if err != nil {
-			return "", fmt.Errorf("solve: checkpoint variable %s: %w", v.ScopeAndName(), err)
+			return st, nil, fmt.Errorf("solve: checkpoint variable %s: %w", v.ScopeAndName(), err)
 		}
 		key := checkpointKey(v)
 		arrays[key] = a
 		st.Variables = append(st.Variables, checkpointVar{Key: key, Scope: v.Scope(), Name: v.Name(),
 			DType: a.DType, Shape: a.Shape, Trainable: v.Trainable})
 	}
+	return st, arrays, nil
+}
+
+// writeCheckpoint writes st and arrays as dir/ckpt-<step>: staged in a temporary
+// directory (variables.npz, its SHA-256 in state.json), then renamed into place so that a
+// complete checkpoint exists under some name at every moment, and the directory synced.
+func writeCheckpoint(dir string, step int, st checkpointState, arrays map[string]*npy.Array) (string, error) {
 	removeStaleTemps(dir)
-	final := filepath.Join(dir, CheckpointPrefix+strconv.Itoa(r.Step))
-	tmp, err := os.MkdirTemp(dir, "."+CheckpointPrefix+strconv.Itoa(r.Step)+".tmp")
+	final := filepath.Join(dir, CheckpointPrefix+strconv.Itoa(step))
+	tmp, err := os.MkdirTemp(dir, "."+CheckpointPrefix+strconv.Itoa(step)+".tmp")
 	if err != nil {
 		return "", fmt.Errorf("solve: checkpoint: %w", err)
 	}
@@ -394,17 +426,6 @@ func (r *Run) saveCheckpoint(dir string, keep int, withH bool) (string, error) {
 	if d, err := os.Open(dir); err == nil {
 		d.Sync()
 		d.Close()
-	}
-	if keep > 0 {
-		steps, err := listCheckpoints(dir)
-		if err != nil {
-			return final, err
-		}
-		for _, s := range steps[:max(0, len(steps)-keep)] {
-			if err := os.RemoveAll(filepath.Join(dir, CheckpointPrefix+strconv.Itoa(s))); err != nil {
-				return final, fmt.Errorf("solve: removing an old checkpoint: %w", err)
-			}
-		}
 	}
 	return final, nil
 }
@@ -737,8 +758,6 @@ func (r *Run) Restore(dir string) error {
 // restore loads ck into the run (see Restore); checkTrain compares the training
 // settings too (LoadModel takes them from the checkpoint, hooks aside).
 func (r *Run) restore(ck *loadedCheckpoint, checkTrain bool) error {
-	// Longer than 80 lines: restores variables, history, points, hooks and quasi-Newton state in the one order the checks need.
-	var err error
 	if err := ck.checkSettings(r.settings()); err != nil {
 		return err
 	}
@@ -748,23 +767,9 @@ func (r *Run) restore(ck *loadedCheckpoint, checkTrain bool) error {
 		}
 	}
 	// Check everything before changing anything.
-	var points [][][]float64 // by term index; nil: keep the run's
-	for _, cp := range ck.state.Points {
-		i := slices.Index(r.names, cp.Term)
-		if i < 0 || i >= len(r.Terms) {
-			return fmt.Errorf("solve: checkpoint %s has points of term %s, which this run lacks", ck.path, cp.Term)
-		}
-		a := ck.arrays[cp.Key]
-		if a.Shape[0] != len(r.Terms[i].Points) || a.Shape[1] != len(r.Problem.Coords) {
-			return fmt.Errorf("solve: checkpoint %s has %d×%d points for term %s, this run has %d×%d",
-				ck.path, a.Shape[0], a.Shape[1], cp.Term, len(r.Terms[i].Points), len(r.Problem.Coords))
-		}
-		if points == nil {
-			points = make([][][]float64, len(r.Terms))
-		}
-		if points[i], err = a.Rows(); err != nil {
-			return fmt.Errorf("solve: checkpoint %s, points of term %s: %w", ck.path, cp.Term, err)
-		}
+	points, err := r.checkpointPoints(ck)
+	if err != nil {
+		return err
 	}
 	var dense *DenseQN
 	if d := ck.state.Dense; d != nil {
@@ -776,20 +781,8 @@ func (r *Run) restore(ck *loadedCheckpoint, checkTrain bool) error {
 			return fmt.Errorf("solve: checkpoint %s: %w", ck.path, err)
 		}
 	}
-	inCkpt := map[string]bool{}
-	for _, cv := range ck.state.Variables {
-		inCkpt[cv.Key] = true
-		if v := r.Ctx.GetVariableByScopeAndName(cv.Scope, cv.Name); v != nil {
-			if npyDType(v.DType()) != cv.DType || !slices.Equal(v.Shape().Dimensions, cv.Shape) {
-				return fmt.Errorf("solve: checkpoint %s has variable %s as %s %v, this run has %s %v",
-					ck.path, cv.Key, cv.DType, cv.Shape, npyDType(v.DType()), v.Shape().Dimensions)
-			}
-		}
-	}
-	for v := range r.Ctx.IterVariables() {
-		if !inCkpt[checkpointKey(v)] {
-			return fmt.Errorf("solve: checkpoint %s lacks variable %s of this run", ck.path, checkpointKey(v))
-		}
+	if err := r.checkVariables(ck); err != nil {
+		return err
 	}
 	for _, cv := range ck.state.Variables {
 		t, err := arrayToTensor(ck.arrays[cv.Key])
@@ -829,5 +822,51 @@ func (r *Run) restore(ck *loadedCheckpoint, checkTrain bool) error {
 	r.History.Events = append(r.History.Events, fmt.Sprintf("step %d: resumed from %s", r.Step, ck.path))
 	r.ResumedFrom, r.SkippedCheckpoints = ck.path, ck.skipped
 	r.Invalidate()
+	return nil
+}
+
+// checkpointPoints checks the resampled points of ck against the run's terms and returns
+// them by term index (nil: keep the run's).
+func (r *Run) checkpointPoints(ck *loadedCheckpoint) ([][][]float64, error) {
+	var err error
+	var points [][][]float64 // by term index; nil: keep the run's
+	for _, cp := range ck.state.Points {
+		i := slices.Index(r.names, cp.Term)
+		if i < 0 || i >= len(r.Terms) {
+			return nil, fmt.Errorf("solve: checkpoint %s has points of term %s, which this run lacks", ck.path, cp.Term)
+		}
+		a := ck.arrays[cp.Key]
+		if a.Shape[0] != len(r.Terms[i].Points) || a.Shape[1] != len(r.Problem.Coords) {
+			return nil, fmt.Errorf("solve: checkpoint %s has %d×%d points for term %s, this run has %d×%d",
+				ck.path, a.Shape[0], a.Shape[1], cp.Term, len(r.Terms[i].Points), len(r.Problem.Coords))
+		}
+		if points == nil {
+			points = make([][][]float64, len(r.Terms))
+		}
+		if points[i], err = a.Rows(); err != nil {
+			return nil, fmt.Errorf("solve: checkpoint %s, points of term %s: %w", ck.path, cp.Term, err)
+		}
+	}
+	return points, nil
+}
+
+// checkVariables checks that ck holds every variable of the run, each with the run's
+// dtype and shape.
+func (r *Run) checkVariables(ck *loadedCheckpoint) error {
+	inCkpt := map[string]bool{}
+	for _, cv := range ck.state.Variables {
+		inCkpt[cv.Key] = true
+		if v := r.Ctx.GetVariableByScopeAndName(cv.Scope, cv.Name); v != nil {
+			if npyDType(v.DType()) != cv.DType || !slices.Equal(v.Shape().Dimensions, cv.Shape) {
+				return fmt.Errorf("solve: checkpoint %s has variable %s as %s %v, this run has %s %v",
+					ck.path, cv.Key, cv.DType, cv.Shape, npyDType(v.DType()), v.Shape().Dimensions)
+			}
+		}
+	}
+	for v := range r.Ctx.IterVariables() {
+		if !inCkpt[checkpointKey(v)] {
+			return fmt.Errorf("solve: checkpoint %s lacks variable %s of this run", ck.path, checkpointKey(v))
+		}
+	}
 	return nil
 }

@@ -2,6 +2,7 @@ package solve_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/annsvd/annsvd/annsvd"
@@ -142,4 +143,23 @@ func TestLBFGSStop(t *testing.T) {
 	l, _, _, err := r.LossAndGrad()
 	require.NoError(t, err)
 	require.InDelta(t, rep.LossAfter, l, 1e-4*rep.LossBefore)
+}
+
+// TestTrainWithoutReference: a problem without a reference solution trains (Adam, then
+// L-BFGS in RAD rounds), its result says why the metrics are missing, and the table shows
+// "-" for them instead of zeros.
+func TestTrainWithoutReference(t *testing.T) {
+	p := poisson1DRAD()
+	p.Reference = nil
+	h, err := solve.NewRAD(solve.RADConfig{LBFGSEvery: 5})
+	require.NoError(t, err)
+	res, _, err := solve.Train(engine.MustDefault(), p, netCfg(annsvd.LayerSpec{}), solve.Config{Seed: 1, AdamSteps: 5, LR: 1e-2, LBFGSIters: 10, Hooks: []solve.Hook{h}})
+	require.NoError(t, err)
+	require.Contains(t, res.MetricsSkipped, "poisson1d: no reference solution")
+	require.Zero(t, res.Metrics.RelL2)
+	require.Greater(t, res.Step, 5) // the quasi-Newton rounds ran
+	var b strings.Builder
+	solve.PrintTable(&b, []string{"dense"}, []*solve.Result{res})
+	require.Contains(t, b.String(), "poisson1d dense: solve: problem poisson1d: no reference solution")
+	require.NotContains(t, b.String(), "0.000e+00")
 }

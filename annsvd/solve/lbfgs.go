@@ -188,6 +188,23 @@ type LBFGSOptions struct {
 // restarts after line-search failures.
 func (r *Run) LBFGS(iters int) (LBFGSReport, error) { return r.LBFGSWith(iters, LBFGSOptions{}) }
 
+// qnEvaluator returns the run that evaluates the loss and gradient of the quasi-Newton
+// phase: a float64 copy of r unless opts.ModelPrecision or r is float64 already (or the
+// copy cannot be made, noted in rep); rep.DType says which precision runs.
+func (r *Run) qnEvaluator(opts LBFGSOptions, rep *LBFGSReport) *Run {
+	rep.DType = r.Config.DType.String()
+	if opts.ModelPrecision || r.Config.DType == dtypes.Float64 {
+		return r
+	}
+	s, err := r.float64Shadow()
+	if err != nil {
+		rep.Notes = append(rep.Notes, fmt.Sprintf("float64 copy unavailable (%v): L-BFGS in %s", err, r.Config.DType))
+		return r
+	}
+	rep.DType = dtypes.Float64.String()
+	return s
+}
+
 // LBFGSWith minimises the loss with gonum's L-BFGS (More–Thuente line search) for at
 // most iters iterations in all, starting from the current variables, and leaves the
 // best point found in the variables. Config.Stop is polled after every iteration; when
@@ -198,7 +215,6 @@ func (r *Run) LBFGS(iters int) (LBFGSReport, error) { return r.LBFGSWith(iters, 
 // L-BFGS restarts (up to opts.Restarts times). The report gives the iterations and
 // evaluations of all attempts, the precision used and each attempt's reason.
 func (r *Run) LBFGSWith(iters int, opts LBFGSOptions) (LBFGSReport, error) {
-	// Longer than 80 lines: the L-BFGS driver: gonum's minimiser, restarts and the report share the attempt loop's state.
 	var rep LBFGSReport
 	if iters <= 0 {
 		return rep, nil
@@ -211,17 +227,8 @@ func (r *Run) LBFGSWith(iters int, opts LBFGSOptions) (LBFGSReport, error) {
 			restarts = math.MaxInt
 		}
 	}
-	eval := r
-	rep.DType = r.Config.DType.String()
 	rep.Method = string(r.Config.QN)
-	if !opts.ModelPrecision && r.Config.DType != dtypes.Float64 {
-		s, err := r.float64Shadow()
-		if err != nil {
-			rep.Notes = append(rep.Notes, fmt.Sprintf("float64 copy unavailable (%v): L-BFGS in %s", err, r.Config.DType))
-		} else {
-			eval, rep.DType = s, dtypes.Float64.String()
-		}
-	}
+	eval := r.qnEvaluator(opts, &rep)
 	rec := &lbfgsRecorder{r: r, total: iters}
 	var up0, sk0 int
 	if d := r.dense; d != nil {

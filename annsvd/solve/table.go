@@ -29,11 +29,18 @@ func PrintTable(w io.Writer, modes []string, rows []*Result) {
 		if o.LBFGS != nil {
 			lb = fmt.Sprintf("%s %d it (%s)", QNUpdate(o.LBFGS.Method).Label(), o.LBFGS.Iterations, o.LBFGS.Status)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%.1f\t%.3e\t%.3e\t%.3e\t%s\n", o.Problem, modes[i], rank, o.Network.Params,
-			o.Timing.AdamMsPerStep, o.Timing.TrainS, o.Metrics.RelL2, o.Metrics.LInf, o.Metrics.RMS, lb)
+		errs := fmt.Sprintf("%.3e\t%.3e\t%.3e", o.Metrics.RelL2, o.Metrics.LInf, o.Metrics.RMS)
+		if o.MetricsSkipped != "" {
+			errs = "-\t-\t-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.1f\t%.1f\t%s\t%s\n", o.Problem, modes[i], rank, o.Network.Params,
+			o.Timing.AdamMsPerStep, o.Timing.TrainS, errs, lb)
 	}
 	tw.Flush()
 	for i, o := range rows {
+		if o.MetricsSkipped != "" {
+			fmt.Fprintf(w, "%s %s: %s\n", o.Problem, modes[i], o.MetricsSkipped)
+		}
 		if len(o.Unknowns) > 0 {
 			var kv []string
 			for _, k := range slices.Sorted(maps.Keys(o.Unknowns)) {

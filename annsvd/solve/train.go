@@ -27,9 +27,12 @@ type Result struct {
 	Settings Config         `json:"settings"`
 	Network  NetworkReport  `json:"network"`
 	Metrics  annsvd.Metrics `json:"metrics"`
-	History  History        `json:"history"`
-	Timing   Timing         `json:"timing"`
-	LBFGS    *LBFGSReport   `json:"lbfgs,omitempty"`
+	// MetricsSkipped, when not empty, says why Metrics were not computed (a problem
+	// without a reference solution); Metrics are then zero.
+	MetricsSkipped string       `json:"metrics_skipped,omitempty"`
+	History        History      `json:"history"`
+	Timing         Timing       `json:"timing"`
+	LBFGS          *LBFGSReport `json:"lbfgs,omitempty"`
 	// Points is the number of points of each loss term (after any resampling: the
 	// counts do not change).
 	Points map[string]int `json:"points"`
@@ -160,7 +163,8 @@ func (r *Run) radEvents() []RADEvent {
 }
 
 // Train runs the whole pipeline: sample, build, (restore the checkpoint of
-// Config.ResumeFrom,) Adam, L-BFGS, evaluate against the problem's reference. A resumed
+// Config.ResumeFrom,) Adam, L-BFGS, evaluate against the problem's reference (a problem
+// without one trains all the same: Result.MetricsSkipped says so). A resumed
 // run trains only what remains of the budget: Config.AdamSteps minus the Adam steps in
 // the checkpoint, then the L-BFGS iterations not yet done. On a training error it still
 // returns the run (for inspection) and the partial result; when Config.Stop interrupts
@@ -197,6 +201,10 @@ func Train(b backends.Backend, p *annsvd.Problem, netCfg annsvd.Config, cfg Conf
 		return res, r, err
 	}
 	m, ref, pred, eerr := r.Evaluate()
+	if errors.Is(eerr, ErrNoReference) {
+		res.MetricsSkipped = eerr.Error()
+		return res, r, err
+	}
 	if eerr != nil {
 		return res, r, eerr
 	}

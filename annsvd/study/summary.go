@@ -189,12 +189,17 @@ func (s *Summary) PrintTables(w io.Writer) {
 }
 
 // Markdown returns the tables as markdown.
-func (s *Summary) Markdown() string {
+func (s *Summary) Markdown() string { return s.MarkdownAt(1) }
+
+// MarkdownAt is Markdown with its title at heading level level (and each mode's at
+// level+1), for a summary inside a larger document.
+func (s *Summary) MarkdownAt(level int) string {
+	h := strings.Repeat("#", max(1, level))
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Rank study\n\nDense baseline: %.0f params, %.1f ms/step, rel L2 %.3e ± %.1e (%d seeds). Tolerance: %g × dense.\n",
+	fmt.Fprintf(&b, "%s Rank study\n\nDense baseline: %.0f params, %.1f ms/step, rel L2 %.3e ± %.1e (%d seeds). Tolerance: %g × dense.\n", h,
 		s.Dense.Params, s.Dense.MsPerStep, s.Dense.ErrMean, s.Dense.ErrStd, s.Dense.Seeds, s.Tol)
 	for _, mode := range s.modes() {
-		fmt.Fprintf(&b, "\n## %s\n\n| setting | rank | params | compression | ms/step | rel L2 mean ± std | seeds | ≤ tol |\n|---|---|---|---|---|---|---|---|\n", mode)
+		fmt.Fprintf(&b, "\n%s# %s\n\n| setting | rank | params | compression | ms/step | rel L2 mean ± std | seeds | ≤ tol |\n|---|---|---|---|---|---|---|---|\n", h, mode)
 		for _, r := range s.rowsOf(mode) {
 			lbl := r.Label()
 			if lbl == "" {

@@ -44,7 +44,8 @@ func runFigures(args []string, stdout, stderr io.Writer) error {
 		progress = io.Discard
 	}
 	t0 := time.Now()
-	index, n, err := figureSections(b, *quick, tmp, progress, stderr)
+	var index strings.Builder
+	n, err := figureSections(&index, b, *quick, tmp, progress, stderr)
 	if err != nil {
 		return err
 	}
@@ -60,13 +61,13 @@ func runFigures(args []string, stdout, stderr io.Writer) error {
 }
 
 // figureSections runs the experiments of annsvd figures, saves their figures in dir and
-// returns the index and the number of figures.
-func figureSections(b backends.Backend, quick bool, dir string, progress, stderr io.Writer) (index strings.Builder, n int, err error) {
+// writes the index to index and returns the number of figures.
+func figureSections(index *strings.Builder, b backends.Backend, quick bool, dir string, progress, stderr io.Writer) (n int, err error) {
 	sz, label := experiments.FiguresFull, "full"
 	if quick {
 		sz, label = experiments.FiguresQuick, "quick"
 	}
-	fmt.Fprintf(&index, "# annsvd figures (%s)\n\nBackend %s (%s). Regenerate with `annsvd figures -out DIR%s`.\n\n",
+	fmt.Fprintf(index, "# annsvd figures (%s)\n\nBackend %s (%s). Regenerate with `annsvd figures -out DIR%s`.\n\n",
 		label, b.Name(), engine.Describe(b), map[bool]string{true: " -quick", false: ""}[quick])
 	if quick {
 		index.WriteString("Quick mode: small budgets for CI, so the errors are far from converged (Burgers especially); run without -quick for the paper-sized experiments.\n\n")
@@ -81,17 +82,17 @@ func figureSections(b backends.Backend, quick bool, dir string, progress, stderr
 		ts := time.Now()
 		secs, err := s.run()
 		if err != nil {
-			return index, n, fmt.Errorf("%s: %w", s.name, err)
+			return n, fmt.Errorf("%s: %w", s.name, err)
 		}
 		for _, sec := range secs {
-			if err := sec.Save(dir, &index); err != nil {
-				return index, n, err
+			if err := sec.Save(dir, index); err != nil {
+				return n, err
 			}
 			n += len(sec.Items)
 		}
 		fmt.Fprintf(stderr, "figures: %s done in %.1fs\n", s.name, time.Since(ts).Seconds())
 	}
-	return index, n, nil
+	return n, nil
 }
 
 // figureStep is one experiment of annsvd figures and the sections drawn from it.

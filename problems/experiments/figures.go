@@ -58,7 +58,7 @@ type ModeRun struct {
 func PoissonPaperModes(sz FigureSizes, train Trainer) ([]ModeRun, error) {
 	var out []ModeRun
 	for _, spec := range PoissonModes {
-		p, net, cfg, err := configure("poisson-paper", "", spec)
+		p, net, cfg, err := problems.Setup("poisson-paper", "", spec)
 		if err != nil {
 			return nil, err
 		}
@@ -84,28 +84,11 @@ func PoissonPaperModes(sz FigureSizes, train Trainer) ([]ModeRun, error) {
 	return out, nil
 }
 
-// configure is the catalogue's configuration of a problem and preset with spec on the
-// paper's SVD placement (the first hidden-to-hidden map).
-func configure(name, preset string, spec annsvd.LayerSpec) (*annsvd.Problem, annsvd.Config, solve.Config, error) {
-	e, err := problems.Get(name)
-	if err != nil {
-		return nil, annsvd.Config{}, solve.Config{}, err
-	}
-	p, net, cfg, err := e.Configure(preset, 1)
-	if err != nil || spec.Mode == annsvd.Dense {
-		return p, net, cfg, err
-	}
-	d, _ := e.Preset(preset)
-	spec.NoBias = d.SVDNoBias
-	net.SVD = annsvd.DefaultSVD(spec)
-	return p, net, cfg, nil
-}
-
 // RankStudy runs the rank study behind the study charts in memory (study.Run): dense,
 // compact at sz.StudyRanks and truncated at sz.StudyTaus on the paper's Poisson problem,
 // sz.StudySeeds seeds each, on sz.StudyPoints strided points; log receives a line per cell.
 func RankStudy(b backends.Backend, sz FigureSizes, log io.Writer) (*study.Outcome, error) {
-	p, net, cfg, err := configure("poisson-paper", "", annsvd.LayerSpec{})
+	p, net, cfg, err := problems.Setup("poisson-paper", "", annsvd.LayerSpec{})
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +115,7 @@ type SpaceTimeRun struct {
 // to sz.SpaceTimeAdam Adam steps, sz.SpaceTimeQN iterations and sz.SpaceTimePoints
 // points per term when those are set.
 func SpaceTime(name string, sz FigureSizes, train Trainer) (*SpaceTimeRun, error) {
-	p, net, cfg, err := configure(name, "", annsvd.LayerSpec{})
+	p, net, cfg, err := problems.Setup(name, "", annsvd.LayerSpec{})
 	if err != nil {
 		return nil, err
 	}

@@ -117,7 +117,7 @@ func RankStudySection(out *study.Outcome, sz experiments.FigureSizes) (*Section,
 	}
 	return &Section{
 		Markdown: fmt.Sprintf("## Rank study (paper Poisson)\n\n%d Adam steps on %d training points, %d seed(s); top-k = compact k, threshold = truncated σ ≥ τ; "+
-			"the SVD layer is hidden map 1→2 (50×70), k(m+n+1) = 121k parameters.\n\n%s\n", sz.StudyAdam, sz.StudyPoints, sz.StudySeeds, s.Markdown()),
+			"the SVD layer is hidden map 1→2 (50×70), k(m+n+1) = 121k parameters.\n\n%s\n", sz.StudyAdam, sz.StudyPoints, sz.StudySeeds, s.MarkdownAt(3)),
 		Items: []Item{
 			{"study_error_vs_rank", fmt.Sprintf("Mean rel. L² error (±1 std) against kept rank; dense baseline %.3e (dashed); best SVD point %s rank %d: %.3e.", de, best.Mode, best.Rank, best.ErrMean), er},
 			{"study_error_vs_params", "Mean rel. L² error against trainable parameter count (table above).", ep},

@@ -272,23 +272,7 @@ func Setup(name string, spec annsvd.LayerSpec) (*annsvd.Problem, annsvd.Config, 
 // SetupPreset is Setup with a named preset of the problem (see problems.Entry.Configure;
 // "" is the defaults), seed 1.
 func SetupPreset(name, preset string, spec annsvd.LayerSpec) (*annsvd.Problem, annsvd.Config, solve.Config, error) {
-	e, err := problems.Get(name)
-	if err != nil {
-		return nil, annsvd.Config{}, solve.Config{}, err
-	}
-	d, err := e.Preset(preset)
-	if err != nil {
-		return nil, annsvd.Config{}, solve.Config{}, err
-	}
-	p, net, cfg, err := e.ConfigureDefaults(d, 1)
-	if err != nil {
-		return nil, net, cfg, err
-	}
-	if spec.Mode != annsvd.Dense {
-		spec.NoBias = d.SVDNoBias
-		net.SVD = annsvd.DefaultSVD(spec)
-	}
-	return p, net, cfg, nil
+	return problems.Setup(name, preset, spec)
 }
 
 // WithSVD returns net with spec applied to the paper's SVD placement (Dense removes it);
