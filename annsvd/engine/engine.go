@@ -31,13 +31,13 @@ import (
 // on 2 cores — during a parallel execution every op holds a slot of a bounded worker pool
 // (2×NumCPU slots) while DotGeneral and unary ops wait, inside that slot, for sub-tasks
 // that need further slots, until all slots are held by waiting ops. ParallelConfig
-// (parallelism=-1: an unbounded pool) avoids the deadlock and is 2–3× faster on 2 cores,
+// (parallelism=-1: an unbounded pool) avoids the deadlock and runs ops in parallel,
 // but `go test -race` reports data races inside the backend's parallel executor (an op
 // writing a buffer another op still reads), so it is opt-in only.
 const DefaultConfig = "go:ops_sequential,dotgeneral_small"
 
 // ParallelConfig is the pure-Go backend with parallel op execution on an unbounded
-// worker pool: no deadlock and 2–3× faster on 2 cores, but the race detector finds data
+// worker pool: no deadlock and ops in parallel, but the race detector finds data
 // races in GoMLX v0.26.0's parallel executor, so results are not guaranteed. Opt in with
 // GOMLX_BACKEND=go:parallelism=-1,dotgeneral_small.
 const ParallelConfig = "go:parallelism=-1,dotgeneral_small"

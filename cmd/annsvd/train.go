@@ -151,8 +151,7 @@ func checkDir(flagName, dir string) error { return usageIfBadDir(atomicio.CheckD
 
 // usageIfBadDir makes an atomicio.BadDirError a usage error.
 func usageIfBadDir(err error) error {
-	var bad atomicio.BadDirError
-	if errors.As(err, &bad) {
+	if errors.As(err, new(atomicio.BadDirError)) {
 		return usageError{err}
 	}
 	return err

@@ -57,8 +57,7 @@ func AllenCahn(nx int, dt float64, tOut []float64) (*Grid2D, error) {
 // at x = ±1 is smoothed over a width ≈ √(10⁻⁴·t), and the interfaces have
 // width ≈ √(2·10⁻⁴/5) ≈ 0.0063), hence the finer solve grid. The result
 // agrees with an 8192-mode, dt = 5·10⁻⁴ solution to ≈ 1.1·10⁻¹⁰ at every
-// grid value (TestAllenCahnGridConverged requires < 10⁻⁸). It takes
-// ≈ 1.5 s on one core.
+// grid value (TestAllenCahnGridConverged requires < 10⁻⁸).
 func AllenCahnGrid() (*Grid2D, error) {
 	return allenCahn(AllenCahnSolveNX, AllenCahnSolveNX/AllenCahnNX, AllenCahnDt, linspace(0, 1, AllenCahnNT))
 }
