@@ -65,7 +65,7 @@ func (f *Command) Validate(workersSet bool) error {
 	for _, c := range []struct {
 		name   string
 		v, min int
-	}{{"steps", f.steps, 1}, {"warmup", f.warmup, 1}, {"points", f.points, 0}, {"scaling-depth", f.scDepth, 1}} {
+	}{{"steps", f.steps, 1}, {"warmup", f.warmup, 1}, {"points", f.points, 0}} {
 		if c.v < c.min {
 			return fmt.Errorf("-%s %d out of range: need ≥ %d", c.name, c.v, c.min)
 		}
@@ -90,6 +90,9 @@ func (f *Command) Validate(workersSet bool) error {
 		f.batches, err = problems.ParseInts("latency-batches", f.latBatches)
 		return err
 	case f.scaling:
+		if f.scDepth < 1 {
+			return fmt.Errorf("-scaling-depth %d out of range: need ≥ 1", f.scDepth)
+		}
 		if !(f.targetS > 0) || !(f.maxStepS > 0) {
 			return fmt.Errorf("-target-s %v and -max-step-s %v must be > 0", f.targetS, f.maxStepS)
 		}
@@ -168,7 +171,11 @@ func (f *Command) runPresets(b backends.Backend, stdout io.Writer) error {
 		tw.Flush()
 	}
 	what := map[bool]string{false: "steps", true: "loss+grad evaluations"}[f.eval]
-	fmt.Fprintf(stdout, "backend %s, %s, %d worker(s), GOGC %d, %d timed %s after %d warm-up\n", engine.Describe(b), dt, results[0].Workers, engine.GCPercentInForce(), f.steps, what, f.warmup)
+	k := 1
+	if len(results) > 0 {
+		k = results[0].Workers
+	}
+	fmt.Fprintf(stdout, "backend %s, %s, %d worker(s), GOGC %d, %d timed %s after %d warm-up\n", engine.Describe(b), dt, k, engine.GCPercentInForce(), f.steps, what, f.warmup)
 	return f.writeJSON(results)
 }
 

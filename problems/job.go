@@ -22,9 +22,12 @@ import (
 // (Resolve), shared by annsvd train and compare (which bind the fields to their flags
 // with RegisterFlags), Entry.Configure, the notebooks, annsvd figures and study.
 //
-// Each field is named after its flag. A field counts only when Given holds its flag's
-// name, so an override may be a zero value (-adam 0); NewOverrides gives the flags'
-// defaults for the fields whose zero value is not the default.
+// Each field is named after its flag. String fields count when not empty (a flag given
+// with an empty value is refused); Seed, Dim and the layer spec (Mode, Rank, Threshold,
+// Relative) always count; the other numeric and boolean fields count only when Given
+// holds their flag's name, so that an override may be a zero value (-adam 0).
+// NewOverrides gives the flags' defaults for the fields whose zero value is not the
+// default.
 type Overrides struct {
 	Problem, Preset string
 	// Defaults, when set, replace the preset's defaults (for code: a preset with a
@@ -98,6 +101,9 @@ type Job struct {
 // LayerSpec returns the layer spec of Mode, Rank, Threshold and Relative, refusing a rank
 // or threshold given with a mode that does not use it.
 func (o *Overrides) LayerSpec() (annsvd.LayerSpec, error) {
+	if err := o.checkNotEmpty(); err != nil {
+		return annsvd.LayerSpec{}, err
+	}
 	mode, err := annsvd.ParseMode(o.Mode)
 	if err != nil {
 		return annsvd.LayerSpec{}, err
@@ -115,10 +121,8 @@ func (o *Overrides) LayerSpec() (annsvd.LayerSpec, error) {
 // are factorised with spec, validating every value: the network and its memory, the
 // hooks, and the checkpoint to resume from are all checked before anything trains.
 func Resolve(o *Overrides, spec annsvd.LayerSpec) (*Job, error) {
-	for _, name := range []string{"problem", "mode", "widths", "activation", "svd-layers", "dtype", "deriv"} {
-		if o.given(name) && o.stringField(name) == "" {
-			return nil, fmt.Errorf("-%s is empty", name)
-		}
+	if err := o.checkNotEmpty(); err != nil {
+		return nil, err
 	}
 	entry, err := Get(o.Problem)
 	if err != nil {
@@ -151,6 +155,17 @@ func Resolve(o *Overrides, spec annsvd.LayerSpec) (*Job, error) {
 		return nil, err
 	}
 	return j, o.reliability(j)
+}
+
+// checkNotEmpty refuses a string flag given with an empty value (which would otherwise
+// silently mean "the default").
+func (o *Overrides) checkNotEmpty() error {
+	for _, name := range []string{"problem", "mode", "widths", "activation", "svd-layers", "dtype", "deriv"} {
+		if o.given(name) && o.stringField(name) == "" {
+			return fmt.Errorf("-%s is empty", name)
+		}
+	}
+	return nil
 }
 
 // stringField returns the string override of a flag name that must not be empty.
@@ -221,7 +236,7 @@ func (o *Overrides) trainConfig(d Defaults) (solve.Config, error) {
 	if d.Float64 && !o.given("dtype") {
 		dt = "float64"
 	}
-	if c.DType, err = ParseDType(dt); err != nil {
+	if c.DType, err = ParseDType(cmp.Or(dt, "float32")); err != nil { // "": set from code
 		return c, err
 	}
 	if c.Deriv, err = annsvd.ParseDerivMethod(cmp.Or(o.Deriv, "forward")); err != nil {
@@ -233,7 +248,7 @@ func (o *Overrides) trainConfig(d Defaults) (solve.Config, error) {
 // ParseDType parses a -dtype value: float32 or float64.
 func ParseDType(s string) (dtypes.DType, error) {
 	switch s {
-	case "", "float32":
+	case "float32":
 		return dtypes.Float32, nil
 	case "float64":
 		return dtypes.Float64, nil
@@ -243,7 +258,7 @@ func ParseDType(s string) (dtypes.DType, error) {
 
 // network resolves the widths, activation, SVD layers and input embeddings.
 func (o *Overrides) network(d Defaults, spec annsvd.LayerSpec, j *Job) error {
-	widths := d.Widths
+	widths := slices.Clone(d.Widths)
 	var err error
 	if o.Widths != "" {
 		if widths, err = ParseInts("widths", o.Widths); err != nil {
@@ -613,9 +628,11 @@ func (o *Overrides) reliability(j *Job) error {
 	if o.given("keep") && o.Keep < 1 {
 		return fmt.Errorf("-keep %d out of range: need ≥ 1 checkpoints", o.Keep)
 	}
-	for name, what := range map[string]string{"checkpoint": "a directory", "resume": "a checkpoint directory", "reference": "an .npz file"} {
-		if o.given(name) && map[string]string{"checkpoint": o.Checkpoint, "resume": o.Resume, "reference": o.Reference}[name] == "" {
-			return fmt.Errorf("-%s is empty: need %s", name, what)
+	for _, f := range []struct{ name, value, what string }{
+		{"checkpoint", o.Checkpoint, "a directory"}, {"resume", o.Resume, "a checkpoint directory"}, {"reference", o.Reference, "an .npz file"},
+	} {
+		if o.given(f.name) && f.value == "" {
+			return fmt.Errorf("-%s is empty: need %s", f.name, f.what)
 		}
 	}
 	if o.Reference != "" {

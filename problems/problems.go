@@ -9,6 +9,7 @@ package problems
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -224,7 +225,7 @@ func (d Defaults) Train(seed uint64) (solve.Config, error) {
 func (e Entry) Configure(preset string, seed uint64) (*annsvd.Problem, annsvd.Config, solve.Config, error) {
 	o := NewOverrides(e.Name)
 	o.Preset, o.Seed = preset, int64(seed)
-	return o.configure()
+	return o.configure(seed)
 }
 
 // ConfigureDefaults is Configure with explicit defaults d (e.g. a preset with a smaller
@@ -232,7 +233,7 @@ func (e Entry) Configure(preset string, seed uint64) (*annsvd.Problem, annsvd.Co
 func (e Entry) ConfigureDefaults(d Defaults, seed uint64) (*annsvd.Problem, annsvd.Config, solve.Config, error) {
 	o := NewOverrides(e.Name)
 	o.Defaults, o.Seed = &d, int64(seed)
-	return o.configure()
+	return o.configure(seed)
 }
 
 // Setup is Configure (seed 1) of the named problem and preset with spec on the paper's
@@ -253,8 +254,12 @@ func Setup(name, preset string, spec annsvd.LayerSpec) (*annsvd.Problem, annsvd.
 	return p, net, cfg, nil
 }
 
-// configure resolves the overrides with a dense network.
-func (o *Overrides) configure() (*annsvd.Problem, annsvd.Config, solve.Config, error) {
+// configure resolves the overrides with a dense network; seed is the seed they carry
+// (Overrides.Seed holds seeds below 2⁶³).
+func (o *Overrides) configure(seed uint64) (*annsvd.Problem, annsvd.Config, solve.Config, error) {
+	if seed > math.MaxInt64 {
+		return nil, annsvd.Config{}, solve.Config{}, fmt.Errorf("problems: seed %d out of range [0, 2⁶³)", seed)
+	}
 	j, err := Resolve(o, annsvd.LayerSpec{})
 	if err != nil {
 		return nil, annsvd.Config{}, solve.Config{}, err

@@ -245,6 +245,9 @@ func (c *Config) DefaultRunner(cell Cell) (Record, error) {
 	if err != nil {
 		return Record{}, fmt.Errorf("study: cell %s: %w", cell.Key(), err)
 	}
+	if res.MetricsSkipped != "" {
+		return Record{}, fmt.Errorf("study: cell %s: a study compares errors, but %s", cell.Key(), res.MetricsSkipped)
+	}
 	rec := Record{Cell: cell, Params: res.Network.Params, MsPerStep: res.Timing.AdamMsPerStep,
 		RelL2: res.Metrics.RelL2, LInf: res.Metrics.LInf, TrainS: res.Timing.TrainS}
 	for _, l := range res.Network.Layers {

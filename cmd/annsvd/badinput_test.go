@@ -98,6 +98,8 @@ func TestBadInput(t *testing.T) {
 	}
 	cases := []tc{
 		{name: "mode", args: tinyBurgers("-mode", "svd"), code: 2, want: `"svd"`},
+		{name: "mode empty", args: tinyBurgers("-mode", ""), code: 2, want: "-mode is empty"},
+		{name: "reference and checkpoint empty", args: tinyBurgers("-reference", "", "-checkpoint", ""), code: 2, want: "-checkpoint is empty: need a directory"},
 		{name: "rank 0", args: tinyBurgers("-mode", "compact", "-rank", "0"), code: 2, want: "rank 0"},
 		{name: "rank > min(m,n)", args: tinyBurgers("-mode", "compact", "-rank", "9"), code: 2, want: "rank 9"},
 		{name: "rank without compact", args: tinyBurgers("-mode", "thin", "-rank", "3"), code: 2, want: "-rank 3"},

@@ -107,12 +107,8 @@ func openBackend(w io.Writer) (backends.Backend, error) {
 	return b, nil
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
-}
+// firstLine is s up to its first newline.
+func firstLine(s string) string { line, _, _ := strings.Cut(s, "\n"); return line }
 
 // parseFlags parses a command's flags. With -h it prints usage and the flag defaults to
 // stderr and returns flag.ErrHelp (exit status 0); a bad flag or a stray argument is a

@@ -47,10 +47,12 @@ func (f *trainFlags) trainAndWrite(j *problems.Job, b backends.Backend, args []s
 	out := &output{Mode: j.Spec.String(), Args: args, ProblemOptions: &j.Options, Result: res}
 	printRows(stdout, []*output{out})
 	if f.out != "" {
-		files, err := atomicio.WriteDir(f.out,
-			atomicio.File{Name: "prediction.npz", Write: func(p string) error { return solve.WritePrediction(p, res) }},
-			atomicio.File{Name: modelDir, Write: func(p string) error { _, err := run.SaveModel(p); return err }},
-			atomicio.File{Name: "result.json", Write: func(p string) error { return atomicio.WriteJSON(p, out) }})
+		outs := []atomicio.File{{Name: modelDir, Write: func(p string) error { _, err := run.SaveModel(p); return err }},
+			{Name: "result.json", Write: func(p string) error { return atomicio.WriteJSON(p, out) }}}
+		if res.Reference != nil { // a problem without a reference has no prediction to write
+			outs = append([]atomicio.File{{Name: "prediction.npz", Write: func(p string) error { return solve.WritePrediction(p, res) }}}, outs...)
+		}
+		files, err := atomicio.WriteDir(f.out, outs...)
 		if err != nil {
 			return err
 		}

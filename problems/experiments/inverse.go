@@ -1,7 +1,6 @@
 package experiments
 
 import (
-	"cmp"
 	"flag"
 	"fmt"
 	"io"
@@ -25,7 +24,8 @@ type InverseConfig struct {
 	Nu0    float64
 	Specs  []annsvd.LayerSpec
 	Widths []int
-	DType  string
+	// DType is float32 or float64.
+	DType string
 	// Adam steps, then LBFGS iterations of the QN method.
 	Adam, LBFGS int
 	QN          string
@@ -156,7 +156,7 @@ func (pl *InversePlan) Run(b backends.Backend, done func(InverseRow)) ([]Inverse
 		if err != nil {
 			return nil, err
 		}
-		row := InverseRow{Mode: jb.Spec.String(), Widths: c.Widths, DType: cmp.Or(c.DType, "float32"), Params: res.Network.Params, Nu: nu, NuTrue: ref.BurgersNu,
+		row := InverseRow{Mode: jb.Spec.String(), Widths: c.Widths, DType: c.DType, Params: res.Network.Params, Nu: nu, NuTrue: ref.BurgersNu,
 			NuRelErr: math.Abs(nu-ref.BurgersNu) / ref.BurgersNu, URelL2: res.Metrics.RelL2, TrainS: res.Timing.TrainS,
 			Points: c.Obs, Noise: c.Noise, AdamSteps: c.Adam, LBFGS: c.LBFGS, QN: string(pl.qn)}
 		rows = append(rows, row)
