@@ -65,9 +65,9 @@ type Overrides struct {
 func NewOverrides(problem string) *Overrides {
 	return &Overrides{Problem: problem, Mode: "dense", SVDLayers: "1", Product: "auto", SVDBias: true,
 		DType: "float32", Deriv: "forward", FourierSigma: 1, QNMaxParams: solve.DefaultQNMaxParams,
-		LBFGSHistory: 50, Seed: 1, MaxMemoryGiB: float64(solve.DefaultMaxMemory) / (1 << 30),
+		LBFGSHistory: solve.DefaultLBFGSHistory, Seed: 1, MaxMemoryGiB: float64(solve.DefaultMaxMemory) / (1 << 30),
 		AdaptiveAlpha: 0.9, RAD: solve.RADConfig{K: 1, C: 1}, RBA: solve.RBAConfig{Gamma: 0.999},
-		Every: 1000, Keep: solve.DefaultKeep, Given: map[string]bool{}}
+		Every: solve.DefaultCheckpointEvery, Keep: solve.DefaultKeep, Given: map[string]bool{}}
 }
 
 // Set marks the named overrides as given (for callers that fill the fields in code).
@@ -177,7 +177,7 @@ func (o *Overrides) stringField(name string) string {
 // trainConfig resolves the budgets, optimizer settings, precision and limits.
 func (o *Overrides) trainConfig(d Defaults) (solve.Config, error) {
 	c := solve.Config{AdamSteps: d.AdamSteps, LBFGSIters: d.LBFGSIters, LR: d.LR, QN: d.QN, RBA: d.RBA,
-		QNMaxParams: solve.DefaultQNMaxParams, LBFGSHistory: 50, MaxMemory: solve.DefaultMaxMemory}
+		QNMaxParams: solve.DefaultQNMaxParams, LBFGSHistory: solve.DefaultLBFGSHistory, MaxMemory: solve.DefaultMaxMemory}
 	ints := []struct {
 		name string
 		v    int
@@ -504,7 +504,7 @@ func (o *Overrides) hooks(d Defaults, c *solve.Config) error {
 	if o.given("schedule") {
 		sched = o.Schedule
 	}
-	h, err := solve.ParseSchedule(sched, cmp.Or(c.LR, 1e-3), 0)
+	h, err := solve.ParseSchedule(sched, cmp.Or(c.LR, solve.DefaultLR), 0)
 	if err != nil {
 		return err
 	}
@@ -653,7 +653,7 @@ func (o *Overrides) reliability(j *Job) error {
 		j.Skipped, j.Train.ResumeFrom = skipped, o.Resume
 	}
 	if o.Checkpoint != "" {
-		j.Checkpointer = &solve.Checkpointer{Dir: o.Checkpoint, Every: cmp.Or(o.Every, 1000), Keep: cmp.Or(o.Keep, solve.DefaultKeep)}
+		j.Checkpointer = &solve.Checkpointer{Dir: o.Checkpoint, Every: cmp.Or(o.Every, solve.DefaultCheckpointEvery), Keep: cmp.Or(o.Keep, solve.DefaultKeep)}
 		j.Train.Hooks = append(j.Train.Hooks, j.Checkpointer)
 	}
 	return nil

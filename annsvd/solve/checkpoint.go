@@ -49,6 +49,8 @@ const (
 	ckptState        = "state.json"
 	// DefaultKeep is the number of checkpoints a Checkpointer keeps by default.
 	DefaultKeep = 3
+	// DefaultCheckpointEvery is annsvd train's checkpoint interval in steps.
+	DefaultCheckpointEvery = 1000
 )
 
 // Checkpointer is a Hook that saves a checkpoint of the run every Every Adam steps

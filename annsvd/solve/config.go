@@ -80,6 +80,12 @@ type Config struct {
 	Stop func() bool `json:"-"`
 }
 
+// Defaults of Config.LR and Config.LBFGSHistory.
+const (
+	DefaultLR           = 1e-3
+	DefaultLBFGSHistory = 50
+)
+
 // Rollback defaults (see Config.RollbackEvery, Config.MaxRollbacks, Run.AdamSteps).
 const (
 	DefaultRollbackEvery = 100
@@ -163,10 +169,10 @@ func (c Config) Validate() error {
 
 func (c Config) withDefaults() Config {
 	if c.LR == 0 {
-		c.LR = 1e-3
+		c.LR = DefaultLR
 	}
 	if c.LBFGSHistory == 0 {
-		c.LBFGSHistory = 50
+		c.LBFGSHistory = DefaultLBFGSHistory
 	}
 	if c.QN == "" {
 		c.QN = QNLBFGS

@@ -275,17 +275,6 @@ func SetupPreset(name, preset string, spec annsvd.LayerSpec) (*annsvd.Problem, a
 	return problems.Setup(name, preset, spec)
 }
 
-// WithSVD returns net with spec applied to the paper's SVD placement (Dense removes it);
-// noBias sets the SVD layer's bias as in Setup.
-func WithSVD(net annsvd.Config, spec annsvd.LayerSpec, noBias bool) annsvd.Config {
-	net.SVD = nil
-	if spec.Mode != annsvd.Dense {
-		spec.NoBias = noBias
-		net.SVD = annsvd.DefaultSVD(spec)
-	}
-	return net
-}
-
 // LiveProgress returns a solve.Config.Progress callback that shows a viz.Progress bar
 // per training phase (inline HTML under GoNB, a line display on w elsewhere), and a
 // done function to call after training to finish the last bar.
